@@ -1,0 +1,115 @@
+"""Shims for the pinned stack (ARCHITECTURE section 2), applied once.
+
+Every shim names the upstream problem it works around and is tested in
+``tests/test_compat.py`` (that the problem exists and that the shim fixes
+it). ``apply_all()`` runs when :mod:`mmvmae` is imported, before any
+mmaction2 model module is imported.
+"""
+import importlib.util
+import sys
+import types
+
+_APPLIED = False
+
+
+def stub_missing_drn() -> bool:
+    """Insert a stub for ``mmaction.models.localizers.drn`` (mmaction2#2714).
+
+    The PyPI wheel of mmaction2 1.2.0 lacks the ``drn`` folder (it has no
+    ``__init__.py`` and ``find_packages`` drops it), so ``import
+    mmaction.models`` fails. The stub registers nothing; DRN (a grounding
+    model mmvmae does not use) stays unavailable.
+
+    Returns:
+        bool: True if the stub was inserted, False if the package exists.
+    """
+    name = 'mmaction.models.localizers.drn'
+    if name in sys.modules or _module_exists(name):
+        return False
+    package = types.ModuleType(name)
+    package.__path__ = []
+    module = types.ModuleType(name + '.drn')
+
+    class DRN:  # noqa: D101 - placeholder named in mmaction's __all__
+        def __init__(self, *args, **kwargs):
+            raise ImportError(
+                'DRN is missing from the mmaction2 1.2.0 wheel '
+                '(mmaction2#2714); install mmaction2 from source to use it.')
+
+    module.DRN = DRN
+    package.drn = module
+    sys.modules[name] = package
+    sys.modules[name + '.drn'] = module
+    return True
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def disable_vindlu() -> None:
+    """Skip mmaction2's VindLU package when importing ``mmaction.models``.
+
+    VindLU imports ``timm`` (not a dependency) when transformers is present
+    and breaks with transformers>=5. mmvmae ships its own text encoders, so
+    ``WITH_MULTIMODAL`` is turned off before ``mmaction.models`` is imported.
+    """
+    from mmaction.utils import dependency
+    dependency.WITH_MULTIMODAL = False
+
+
+# Globals an mmengine 0.10.7 checkpoint (meta + message hub) needs, found
+# with ``torch.serialization.get_unsafe_globals_in_checkpoint``. Each is a
+# data container, never a callable that runs code. ``builtins.getattr`` is
+# deliberately absent: mmvmae makes what it saves plain instead.
+def _checkpoint_safe_globals() -> list:
+    import numpy as np
+    from mmengine.logging.history_buffer import HistoryBuffer
+    multiarray = np._core.multiarray
+    dtypes = [type(np.dtype(name)) for name in (
+        'float64', 'float32', 'float16', 'int64', 'int32', 'int16', 'int8',
+        'uint8', 'bool')]
+    return [
+        HistoryBuffer, np.ndarray, np.dtype, multiarray.scalar,
+        multiarray._reconstruct, *dtypes
+    ]
+
+
+def allow_mmengine_checkpoints() -> None:
+    """Let ``torch.load(weights_only=True)`` read mmengine checkpoints.
+
+    torch>=2.6 loads with ``weights_only=True`` by default and mmengine
+    0.10.7 (mmengine#1655) saves ``HistoryBuffer`` objects and numpy values
+    in its checkpoints, so ``--resume`` and ``tools/test.py`` fail. Instead of
+    turning ``weights_only`` off (which would execute pickled code from any
+    downloaded file) the few data classes above are allow-listed.
+    """
+    import torch
+    torch.serialization.add_safe_globals(_checkpoint_safe_globals())
+
+
+def check_pkg_resources() -> None:
+    """Fail early with a clear message when ``pkg_resources`` is missing.
+
+    mmengine 0.10.7 imports ``pkg_resources`` to resolve ``mmaction::``
+    configs; setuptools>=82 removed it (fixed only on mmengine main, #1676).
+    """
+    if importlib.util.find_spec('pkg_resources') is None:
+        raise ImportError(
+            'mmengine 0.10.7 needs pkg_resources, which setuptools>=82 '
+            "removed: pip install 'setuptools<82'")
+
+
+def apply_all() -> None:
+    """Apply every shim once (idempotent)."""
+    global _APPLIED
+    if _APPLIED:
+        return
+    check_pkg_resources()
+    stub_missing_drn()
+    disable_vindlu()
+    allow_mmengine_checkpoints()
+    _APPLIED = True

@@ -1,0 +1,1 @@
+"""mmvmae.models.necks."""

@@ -1,1 +1,5 @@
-"""mmvmae.datasets."""
+"""Datasets and pipeline transforms."""
+from .transforms import *  # noqa: F401,F403
+from .video_clip_dataset import VideoClipDataset
+
+__all__ = ['VideoClipDataset']

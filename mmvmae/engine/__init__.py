@@ -1,1 +1,3 @@
-"""mmvmae.engine."""
+"""Engine parts: optimizer wrappers, hooks and loops."""
+from .hooks import *  # noqa: F401,F403
+from .optim_wrappers import *  # noqa: F401,F403

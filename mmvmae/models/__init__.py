@@ -1,1 +1,6 @@
-"""mmvmae.models."""
+"""mmvmae models: layers, encoders, necks, heads, losses, algorithms."""
+from .algorithms import *  # noqa: F401,F403
+from .encoders import *  # noqa: F401,F403
+from .heads import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403

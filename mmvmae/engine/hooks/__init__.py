@@ -1,1 +1,4 @@
-"""mmvmae.engine.hooks."""
+"""Hooks."""
+from .reconstruction_visualization_hook import ReconstructionVisualizationHook
+
+__all__ = ['ReconstructionVisualizationHook']

@@ -1,1 +1,7 @@
-"""mmvmae.engine.optim_wrappers."""
+"""Optimizer wrappers."""
+from .finite_loss import (FiniteLossAmpOptimWrapper, FiniteLossMixin,
+                          FiniteLossOptimWrapper)
+
+__all__ = [
+    'FiniteLossAmpOptimWrapper', 'FiniteLossMixin', 'FiniteLossOptimWrapper'
+]

@@ -1,1 +1,4 @@
-"""mmvmae.models.encoders."""
+"""Encoders: tokens in, features out."""
+from .video_vit import ARCH_SETTINGS, VideoViT, resolve_arch
+
+__all__ = ['ARCH_SETTINGS', 'VideoViT', 'resolve_arch']

@@ -1,1 +1,4 @@
-"""mmvmae.models.heads."""
+"""Heads: targets and losses."""
+from .pixel_reconstruction_head import PixelReconstructionHead
+
+__all__ = ['PixelReconstructionHead']

@@ -1,1 +1,14 @@
-"""mmvmae.models.layers."""
+"""Building blocks shared by the encoders and decoders."""
+from .attention import Attention, fused_attn_default
+from .block import TransformerBlock
+from .mlp import Mlp
+from .pos_embed import (SeparablePosEmbed, infer_grid, interpolate_grid,
+                        sinusoid_table)
+from .token_ops import gather_tokens
+from .tubelet_embed import TubeletEmbed
+
+__all__ = [
+    'Attention', 'fused_attn_default', 'TransformerBlock', 'Mlp',
+    'SeparablePosEmbed', 'infer_grid', 'interpolate_grid', 'sinusoid_table',
+    'gather_tokens', 'TubeletEmbed'
+]

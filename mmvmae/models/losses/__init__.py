@@ -1,1 +1,4 @@
-"""mmvmae.models.losses."""
+"""Losses."""
+from .pixel_reconstruction_loss import PixelReconstructionLoss
+
+__all__ = ['PixelReconstructionLoss']

@@ -1,1 +1,4 @@
-"""mmvmae.models.necks."""
+"""Necks: decoders and fusion modules."""
+from .mae_decoder import MAEDecoder
+
+__all__ = ['MAEDecoder']

@@ -1,1 +1,0 @@
-"""mmvmae.engine.runner."""

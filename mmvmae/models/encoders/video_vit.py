@@ -1,0 +1,218 @@
+"""Video ViT encoder (VideoMAE family) that runs on visible tokens only."""
+from typing import Optional, Sequence, Union
+
+import torch
+from mmengine.model import BaseModule
+from torch import nn
+from torch.utils.checkpoint import checkpoint
+
+from mmvmae.registry import MODELS
+from ..layers import (SeparablePosEmbed, TransformerBlock, TubeletEmbed,
+                      gather_tokens, infer_grid, interpolate_grid,
+                      sinusoid_table)
+
+# Sizes as named in the papers: (embed_dims, depth, num_heads, mlp_ratio).
+ARCH_SETTINGS = {
+    'tiny': (192, 12, 3, 4.),
+    'small': (384, 12, 6, 4.),
+    'base': (768, 12, 12, 4.),
+    'large': (1024, 24, 16, 4.),
+    'huge': (1280, 32, 16, 4.),
+    'giant': (1408, 40, 16, 48 / 11),
+}
+ARCH_ALIASES = {'t': 'tiny', 's': 'small', 'b': 'base', 'l': 'large',
+                'h': 'huge', 'g': 'giant'}
+OUT_TYPES = ('avg', 'tokens', 'featmap')
+
+
+def resolve_arch(arch: Union[str, dict]) -> dict:
+    """Turn an arch name (``'base'``, ``'b'``) or dict into its settings.
+
+    Raises:
+        KeyError: If the name is unknown or the dict lacks a key.
+    """
+    if isinstance(arch, dict):
+        missing = {'embed_dims', 'depth', 'num_heads'} - set(arch)
+        if missing:
+            raise KeyError(f'arch dict lacks {sorted(missing)}: {arch}')
+        return dict(mlp_ratio=4., **arch)
+    name = ARCH_ALIASES.get(arch.lower(), arch.lower())
+    if name not in ARCH_SETTINGS:
+        raise KeyError(f'unknown arch {arch!r}; choose one of '
+                       f'{sorted(ARCH_SETTINGS)} or pass a dict')
+    dims, depth, heads, ratio = ARCH_SETTINGS[name]
+    return dict(embed_dims=dims, depth=depth, num_heads=heads,
+                mlp_ratio=ratio)
+
+
+@MODELS.register_module()
+class VideoViT(BaseModule):
+    """ViT over tubelet tokens with a visible-only forward.
+
+    Its state dict (``pos_embed_type='sincos'``) loads strictly into
+    mmaction2's ``VisionTransformer`` and back. ``forward(x, visible_ids)``
+    embeds every tubelet, adds the position embedding, then keeps only the
+    visible tokens (``torch.gather``) before the blocks.
+
+    Args:
+        arch (str | dict): ``'small'``/``'base'``/``'large'``/``'huge'``/
+            ``'giant'`` (or ``s/b/l/h/g``) or a dict with ``embed_dims``,
+            ``depth``, ``num_heads`` and optional ``mlp_ratio``.
+        img_size (int): Input size the position table is built for.
+        patch_size (int): Spatial patch size. Defaults to 16.
+        num_frames (int): Frames the position table is built for.
+        tubelet_size (int): Frames per token. Defaults to 2.
+        in_channels (int): Input channels. Defaults to 3.
+        qkv_bias (bool): q/v biases. Defaults to True.
+        drop_rate (float): Dropout. Defaults to 0.
+        attn_drop_rate (float): Attention dropout. Defaults to 0.
+        drop_path_rate (float): Stochastic depth, linearly increasing over
+            blocks up to this value. Defaults to 0.
+        norm_eps (float): LayerNorm epsilon. Defaults to 1e-6.
+        init_values (float): Layer-scale init; 0 disables. Defaults to 0.
+        pos_embed_type (str): ``'sincos'`` (VideoMAE, fixed 1-D sinusoid,
+            a persistent buffer as in mmaction2) or ``'learned_separable'``
+            (MAE-ST: learned space + time tables).
+        use_mean_pooling (bool): True: tokens are not normed and the pooled
+            feature goes through ``fc_norm`` (fine-tuning, as mmaction2);
+            False: tokens go through ``norm`` (pretraining).
+        out_type (str): What a full forward returns: ``'avg'`` (B, C),
+            ``'tokens'`` (B, N, C) or ``'featmap'`` (B, C, T', H', W').
+            A forward with ``visible_ids`` always returns tokens.
+        fused_attn (bool, optional): SDPA or explicit attention; None reads
+            ``MMVMAE_FUSED_ATTN``.
+        with_cp (bool): Activation checkpointing of every block while
+            training. Defaults to False.
+        frozen (bool): Freeze all parameters and keep eval mode (linear /
+            attentive probing, kNN). Defaults to False.
+        init_cfg (dict | list, optional): mmengine init config.
+    """
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'base',
+                 img_size: int = 224,
+                 patch_size: int = 16,
+                 num_frames: int = 16,
+                 tubelet_size: int = 2,
+                 in_channels: int = 3,
+                 qkv_bias: bool = True,
+                 drop_rate: float = 0.,
+                 attn_drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 norm_eps: float = 1e-6,
+                 init_values: float = 0.,
+                 pos_embed_type: str = 'sincos',
+                 use_mean_pooling: bool = True,
+                 out_type: str = 'avg',
+                 fused_attn: Optional[bool] = None,
+                 with_cp: bool = False,
+                 frozen: bool = False,
+                 init_cfg: Optional[Union[dict, Sequence[dict]]] = (
+                     dict(type='Xavier', layer='Linear',
+                          distribution='uniform'),
+                     dict(type='Constant', layer='LayerNorm', val=1., bias=0.)
+                 )) -> None:
+        super().__init__(init_cfg=list(init_cfg) if isinstance(
+            init_cfg, tuple) else init_cfg)
+        settings = resolve_arch(arch)
+        if out_type not in OUT_TYPES:
+            raise ValueError(f'out_type must be one of {OUT_TYPES}, '
+                             f'got {out_type!r}')
+        dims = self.embed_dims = settings['embed_dims']
+        self.depth = settings['depth']
+        self.out_type = out_type
+        self.with_cp = with_cp
+        self.frozen = frozen
+        self.patch_embed = TubeletEmbed(in_channels, dims, patch_size,
+                                        tubelet_size)
+        self.grid = self.patch_embed.token_grid(
+            (1, in_channels, num_frames, img_size, img_size))
+        self.pos_embed_type = pos_embed_type
+        if pos_embed_type == 'sincos':
+            n = self.grid[0] * self.grid[1] * self.grid[2]
+            self.register_buffer('pos_embed', sinusoid_table(n, dims))
+        elif pos_embed_type == 'learned_separable':
+            self.pos_embed = SeparablePosEmbed(self.grid, dims)
+        else:
+            raise ValueError(f'unknown pos_embed_type {pos_embed_type!r}; '
+                             "use 'sincos' or 'learned_separable'")
+        self.pos_drop = nn.Dropout(drop_rate)
+        rates = torch.linspace(0, drop_path_rate, self.depth).tolist()
+        self.blocks = nn.ModuleList([
+            TransformerBlock(dims, settings['num_heads'],
+                             settings['mlp_ratio'], qkv_bias, drop_rate,
+                             attn_drop_rate, rate, norm_eps, init_values,
+                             fused_attn) for rate in rates
+        ])
+        if use_mean_pooling:
+            self.norm = nn.Identity()
+            self.fc_norm = nn.LayerNorm(dims, eps=norm_eps)
+        else:
+            self.norm = nn.LayerNorm(dims, eps=norm_eps)
+            self.fc_norm = None
+        if frozen:
+            self.requires_grad_(False)
+
+    def position_embedding(self, grid: tuple) -> torch.Tensor:
+        """Position table (1, N, C) for a token grid, resampled if needed."""
+        if self.pos_embed_type == 'sincos':
+            return interpolate_grid(self.pos_embed, self.grid, grid)
+        return self.pos_embed(grid)
+
+    def forward(self,
+                x: torch.Tensor,
+                visible_ids: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Encode a clip.
+
+        Args:
+            x (Tensor): Clip (B, C, T, H, W).
+            visible_ids (Tensor, optional): (B, K) indices of the tokens to
+                encode, in (t h w) order. None encodes every token.
+
+        Returns:
+            Tensor: Tokens (B, K, C) when ``visible_ids`` is given, else the
+            output selected by ``out_type``.
+        """
+        grid = self.patch_embed.token_grid(x.shape)
+        tokens = self.patch_embed(x) + self.position_embedding(grid).to(
+            x.dtype)
+        if visible_ids is not None:
+            tokens = gather_tokens(tokens, visible_ids)
+        tokens = self.norm(self.forward_blocks(self.pos_drop(tokens)))
+        if visible_ids is not None or self.out_type == 'tokens':
+            return tokens
+        if self.out_type == 'featmap':
+            b, _, c = tokens.shape
+            return tokens.transpose(1, 2).reshape(b, c, *grid)
+        pooled = tokens.mean(1)
+        return self.fc_norm(pooled) if self.fc_norm is not None else pooled
+
+    def forward_blocks(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Run the blocks, with activation checkpointing when enabled."""
+        for block in self.blocks:
+            if self.with_cp and self.training and tokens.requires_grad:
+                tokens = checkpoint(block, tokens, use_reentrant=False)
+            else:
+                tokens = block(tokens)
+        return tokens
+
+    def train(self, mode: bool = True) -> 'VideoViT':
+        """Keep a frozen encoder in eval mode (no dropout / drop path)."""
+        return super().train(mode and not self.frozen)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """Accept checkpoints without a sinusoid table or with another grid.
+
+        Official VideoMAE checkpoints do not save the fixed sinusoid: the
+        model's own is used. A table for another grid (other frame count or
+        size) is resampled to this model's grid.
+        """
+        key = prefix + 'pos_embed'
+        if self.pos_embed_type == 'sincos':
+            saved = state_dict.get(key)
+            if saved is None:
+                state_dict[key] = self.pos_embed.detach().clone()
+            elif saved.shape != self.pos_embed.shape:
+                src = infer_grid(saved.shape[1], self.grid)
+                state_dict[key] = interpolate_grid(saved, src, self.grid)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)

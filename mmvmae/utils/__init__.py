@@ -1,0 +1,1 @@
+"""mmvmae.utils: helpers shared by the command line tools."""

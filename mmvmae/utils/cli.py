@@ -11,20 +11,19 @@ the dedicated flags (``--amp``, ``--resume``, ``--work-dir``, ...) apply on
 top, so a flag always wins over a ``--cfg-options`` key it overlaps.
 """
 import argparse
-import logging
 import os
 import os.path as osp
 from typing import Optional, Sequence
 
 from mmengine.config import Config, DictAction
-from mmengine.logging import print_log
-from mmengine.optim import AmpOptimWrapper, OptimWrapper
+from mmengine.optim import AmpOptimWrapper
 from mmengine.runner import Runner
 
 from mmvmae.registry import OPTIM_WRAPPERS, RUNNERS
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 DUMP_SUFFIXES = ('.pkl', '.pickle')
+WRAPPER_SUFFIX = 'OptimWrapper'
 CFG_OPTIONS_HELP = (
     'override settings of the config: key=value pairs, merged into the '
     'config before the other flags apply. A list value is written '
@@ -249,48 +248,62 @@ def merge_test_args(cfg: Config, args: argparse.Namespace) -> Config:
 def enable_amp(cfg: Config) -> None:
     """Switch the optim wrapper to automatic mixed precision.
 
-    ``OptimWrapper`` (the default) becomes ``AmpOptimWrapper``; an
-    ``AmpOptimWrapper`` subclass is kept. Both get ``loss_scale='dynamic'``
-    unless the config sets it. Any other registered ``*OptimWrapper`` type
-    (``ApexOptimWrapper``, a custom one) is kept unchanged, with a warning:
-    it must handle mixed precision through its own arguments.
+    The type must be a registered name ending in ``OptimWrapper`` (or such
+    a class). An ``AmpOptimWrapper`` subclass is kept; any other
+    ``XOptimWrapper`` becomes its registered AMP counterpart
+    ``XAmpOptimWrapper`` (``OptimWrapper`` becomes ``AmpOptimWrapper``,
+    ``FiniteLossOptimWrapper`` becomes ``FiniteLossAmpOptimWrapper``).
+    ``loss_scale='dynamic'`` is set unless the config sets it.
 
     Args:
         cfg (Config): The config, updated in place.
 
     Raises:
-        ValueError: If the config has no ``optim_wrapper``, or its type is
-            not a registered name ending in ``OptimWrapper``.
+        ValueError: If the config has no ``optim_wrapper``, its type is not
+            a registered ``*OptimWrapper``, or it has no AMP counterpart.
     """
     if cfg.get('optim_wrapper') is None:
         raise ValueError('--amp needs an `optim_wrapper` in the config')
     wrapper_type = cfg.optim_wrapper.get('type', 'OptimWrapper')
-    wrapper_cls = _optim_wrapper_class(wrapper_type)
-    if wrapper_cls is OptimWrapper:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-    elif not issubclass(wrapper_cls, AmpOptimWrapper):
-        print_log(
-            f'--amp keeps optim_wrapper type {wrapper_type!r}, which is not '
-            'an AmpOptimWrapper: it must enable mixed precision itself',
-            logger='current',
-            level=logging.WARNING)
-        return
+    if not issubclass(_optim_wrapper_class(wrapper_type), AmpOptimWrapper):
+        cfg.optim_wrapper.type = _amp_counterpart(wrapper_type)
     cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
 
-def _optim_wrapper_class(wrapper_type) -> type:
-    """Resolve an optim wrapper type (a name or a class) for ``--amp``."""
+def _type_name(wrapper_type) -> str:
+    """The name of an optim wrapper type given as a name or a class."""
     if isinstance(wrapper_type, type):  # a class, from a lazy config
-        wrapper_cls, name = wrapper_type, wrapper_type.__name__
+        return wrapper_type.__name__
+    return str(wrapper_type)
+
+
+def _optim_wrapper_class(wrapper_type) -> type:
+    """Resolve an optim wrapper type for ``--amp``, or raise ValueError."""
+    name = _type_name(wrapper_type)
+    if isinstance(wrapper_type, type):
+        wrapper_cls = wrapper_type
     else:
-        name = str(wrapper_type)
         wrapper_cls = OPTIM_WRAPPERS.get(name)
-    if wrapper_cls is None or not name.endswith('OptimWrapper'):
+    if wrapper_cls is None or not name.endswith(WRAPPER_SUFFIX):
         raise ValueError(
             f'--amp does not support optim_wrapper type {name!r}: use '
-            "'OptimWrapper', 'AmpOptimWrapper' or another type registered "
-            "in OPTIM_WRAPPERS whose name ends in 'OptimWrapper'")
+            'a type registered in OPTIM_WRAPPERS whose name ends in '
+            f'{WRAPPER_SUFFIX!r}')
     return wrapper_cls
+
+
+def _amp_counterpart(wrapper_type) -> str:
+    """``'XOptimWrapper'`` -> ``'XAmpOptimWrapper'``, which must be a
+    registered ``AmpOptimWrapper`` subclass, or raise ValueError."""
+    name = _type_name(wrapper_type)
+    amp_name = name[:-len(WRAPPER_SUFFIX)] + 'Amp' + WRAPPER_SUFFIX
+    amp_cls = OPTIM_WRAPPERS.get(amp_name)
+    if amp_cls is None or not issubclass(amp_cls, AmpOptimWrapper):
+        raise ValueError(
+            '--amp found no AMP counterpart of optim_wrapper type '
+            f'{name!r}: {amp_name!r} is not a registered AmpOptimWrapper; '
+            'set an AmpOptimWrapper type in the config instead')
+    return amp_name
 
 
 def set_resume(cfg: Config, resume: str) -> None:

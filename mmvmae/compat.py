@@ -78,6 +78,33 @@ def _checkpoint_safe_globals() -> list:
     ]
 
 
+def _history_buffer_state(self) -> dict:
+    """Plain pickled state of a ``HistoryBuffer``: numbers in lists only."""
+    return dict(
+        max_length=self.max_length,
+        log_history=self._log_history.tolist(),
+        count_history=self._count_history.tolist())
+
+
+def _set_history_buffer_state(self, state: dict) -> None:
+    import numpy as np
+    self.max_length = state['max_length']
+    self._log_history = np.array(state['log_history'])
+    self._count_history = np.array(state['count_history'])
+
+
+def plain_history_buffers() -> None:
+    """Pickle mmengine's ``HistoryBuffer`` as plain lists of numbers.
+
+    A ``HistoryBuffer`` in the message hub of a checkpoint otherwise pickles
+    numpy arrays and, once a custom statistic is registered, bound methods
+    (``builtins.getattr``), which ``weights_only=True`` rightly refuses.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    HistoryBuffer.__getstate__ = _history_buffer_state
+    HistoryBuffer.__setstate__ = _set_history_buffer_state
+
+
 def allow_mmengine_checkpoints() -> None:
     """Let ``torch.load(weights_only=True)`` read mmengine checkpoints.
 
@@ -111,5 +138,6 @@ def apply_all() -> None:
     check_pkg_resources()
     stub_missing_drn()
     disable_vindlu()
+    plain_history_buffers()
     allow_mmengine_checkpoints()
     _APPLIED = True

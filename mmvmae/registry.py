@@ -33,6 +33,15 @@ OPTIM_WRAPPERS = _child('optim_wrapper', mmaction_registry.OPTIM_WRAPPERS,
 OPTIM_WRAPPER_CONSTRUCTORS = _child(
     'optimizer wrapper constructor',
     mmaction_registry.OPTIM_WRAPPER_CONSTRUCTORS, 'mmvmae.engine')
+OPTIMIZERS = _child('optimizer', mmaction_registry.OPTIMIZERS,
+                    'mmvmae.engine')
+LOG_PROCESSORS = _child('log_processor', mmaction_registry.LOG_PROCESSORS,
+                        'mmvmae.engine')
+RUNNER_CONSTRUCTORS = _child('runner constructor',
+                             mmaction_registry.RUNNER_CONSTRUCTORS,
+                             'mmvmae.engine')
+TASK_UTILS = _child('task util', mmaction_registry.TASK_UTILS,
+                    'mmvmae.models')
 PARAM_SCHEDULERS = _child('parameter scheduler',
                           mmaction_registry.PARAM_SCHEDULERS, 'mmvmae.engine')
 DATASETS = _child('dataset', mmaction_registry.DATASETS, 'mmvmae.datasets')

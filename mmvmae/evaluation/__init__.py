@@ -1,1 +1,2 @@
 """mmvmae.evaluation."""
+from .knn import weighted_knn  # noqa: F401

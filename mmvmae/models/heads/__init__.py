@@ -2,3 +2,7 @@
 from .pixel_reconstruction_head import PixelReconstructionHead
 
 __all__ = ['PixelReconstructionHead']
+from .attentive_probe_head import AttentiveProbeHead  # noqa: E402
+from .linear_probe_head import LinearProbeHead  # noqa: E402
+
+__all__ += ['AttentiveProbeHead', 'LinearProbeHead']

@@ -64,9 +64,10 @@ val_pipeline = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')
 ]
-# Multi-view test: 5 clips x 3 crops, softmax probabilities averaged.
+# Multi-view test: 5 clips x 3 crops, softmax probabilities averaged. The
+# square toy frames are stretched to 80x64 so that the three crops differ.
 test_pipeline = [
-    dict(type='Resize', scale=(-1, 72)),
+    dict(type='Resize', scale=(80, img_size), keep_ratio=False),
     dict(type='ThreeCrop', crop_size=img_size),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')

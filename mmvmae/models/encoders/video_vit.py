@@ -137,7 +137,10 @@ class VideoViT(BaseModule):
             raise ValueError(f'unknown pos_embed_type {pos_embed_type!r}; '
                              "use 'sincos' or 'learned_separable'")
         self.pos_drop = nn.Dropout(drop_rate)
-        rates = torch.linspace(0, drop_path_rate, self.depth).tolist()
+        rates = [
+            drop_path_rate * i / max(self.depth - 1, 1)
+            for i in range(self.depth)
+        ]
         self.blocks = nn.ModuleList([
             TransformerBlock(dims, settings['num_heads'],
                              settings['mlp_ratio'], qkv_bias, drop_rate,

@@ -118,6 +118,43 @@ def allow_mmengine_checkpoints() -> None:
     torch.serialization.add_safe_globals(_checkpoint_safe_globals())
 
 
+def cpu_distributed() -> None:
+    """Let ``--launcher pytorch`` run on machines without GPUs (gloo).
+
+    mmengine 0.10.7 calls ``torch.cuda.set_device`` in its torchrun
+    initialization and passes ``device_ids=[LOCAL_RANK]`` to DDP even for a
+    CPU model; both fail without CUDA. Without CUDA the shim skips
+    ``set_device``, replaces the GPU-only ``nccl`` backend by ``gloo`` (with
+    a warning), and builds DDP with ``device_ids=None``.
+    """
+    import torch
+    from mmengine.dist import utils as dist_utils
+    from mmengine.model import MMDistributedDataParallel
+    if getattr(dist_utils._init_dist_pytorch, 'mmvmae_shim', False):
+        return
+    init_with_cuda = dist_utils._init_dist_pytorch
+    ddp_init = MMDistributedDataParallel.__init__
+
+    def init_dist_pytorch(backend='nccl', init_backend='torch', **kwargs):
+        if torch.cuda.is_available():
+            return init_with_cuda(backend, init_backend, **kwargs)
+        if backend == 'nccl':
+            import warnings
+            warnings.warn('no CUDA device: using the gloo backend instead of '
+                          'nccl for CPU distributed training')
+            backend = 'gloo'
+        torch.distributed.init_process_group(backend=backend, **kwargs)
+
+    def init_ddp(self, module, device_ids=None, **kwargs):
+        if next(module.parameters()).device.type == 'cpu':
+            device_ids = None
+        ddp_init(self, module=module, device_ids=device_ids, **kwargs)
+
+    init_dist_pytorch.mmvmae_shim = True
+    dist_utils._init_dist_pytorch = init_dist_pytorch
+    MMDistributedDataParallel.__init__ = init_ddp
+
+
 def check_pkg_resources() -> None:
     """Fail early with a clear message when ``pkg_resources`` is missing.
 
@@ -139,5 +176,6 @@ def apply_all() -> None:
     stub_missing_drn()
     disable_vindlu()
     plain_history_buffers()
+    cpu_distributed()
     allow_mmengine_checkpoints()
     _APPLIED = True

@@ -2,6 +2,7 @@
 import importlib
 import os.path as osp
 import sys
+import uuid
 
 import mmvmae  # noqa: F401  (shims and registries before anything else)
 import numpy as np
@@ -84,8 +85,10 @@ def toy_data(tmp_path_factory) -> str:
 
 def demo_config(name: str, toy_root: str, work_dir: str, **options) -> Config:
     """A demo config pointed at ``toy_root``, small and single-process."""
-    cfg = Config.fromfile(osp.join(DEMO, name + '.py'))
+    path = name if name.endswith('.py') else osp.join(DEMO, name + '.py')
+    cfg = Config.fromfile(path)
     cfg.work_dir = work_dir
+    cfg.experiment_name = f'{osp.basename(path)}_{uuid.uuid4().hex[:8]}'
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         if loader not in cfg:
             continue

@@ -354,7 +354,9 @@ def environment_metadata(device: torch.device) -> Dict[str, object]:
             usable_cores=affinity,
             torch_threads=torch.get_num_threads(),
             omp_num_threads=os.environ.get('OMP_NUM_THREADS')),
-        device=dict(type=device.type, name=_cpu_name()))
+        device=dict(type=device.type, name=_cpu_name()),
+        load_average=list(os.getloadavg()) if hasattr(os, 'getloadavg')
+        else None)
     if device.type == 'cuda':
         props = torch.cuda.get_device_properties(device)
         meta['device'] = dict(

@@ -149,15 +149,16 @@ class KNNTestLoop(TestLoop):
         for data_sample, score in zip(data_samples, scores):
             data_sample.set_pred_score(score)
             data_sample.set_pred_label(score.argmax(keepdim=True))
-        self.evaluator.process(data_samples=data_samples, data_batch=data_batch)
+        self.evaluator.process(
+            data_samples=data_samples, data_batch=data_batch)
         self.runner.call_hook(
             'after_test_iter',
             batch_idx=idx,
             data_batch=data_batch,
             outputs=data_samples)
 
-    def extract_feats(self, data_batch: Sequence[dict]) -> Tuple[
-            torch.Tensor, list]:
+    def extract_feats(
+            self, data_batch: Sequence[dict]) -> Tuple[torch.Tensor, list]:
         """Normalized, view-averaged features of a batch.
 
         Args:

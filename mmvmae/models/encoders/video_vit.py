@@ -35,7 +35,7 @@ def resolve_arch(arch: Union[str, dict]) -> dict:
         missing = {'embed_dims', 'depth', 'num_heads'} - set(arch)
         if missing:
             raise KeyError(f'arch dict lacks {sorted(missing)}: {arch}')
-        return dict(mlp_ratio=4., **arch)
+        return {'mlp_ratio': 4., **arch}
     name = ARCH_ALIASES.get(arch.lower(), arch.lower())
     if name not in ARCH_SETTINGS:
         raise KeyError(f'unknown arch {arch!r}; choose one of '

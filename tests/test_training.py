@@ -121,3 +121,18 @@ def test_two_process_gloo_training(toy_data, tmp_path):
     log = result.stdout + result.stderr
     assert 'world_size: 2' in log or 'Distributed launcher: pytorch' in log
     assert osp.isfile(tmp_path / 'epoch_1.pth')
+
+
+def test_missing_pretrained_checkpoint_is_named(toy_data, tmp_path):
+    cfg = demo_config(FINETUNE, toy_data, str(tmp_path), **{
+        'model.backbone.init_cfg.checkpoint': str(tmp_path / 'none.pth')})
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(FileNotFoundError, match='none.pth'):
+        runner.train()
+
+
+def test_misspelled_argument_names_the_class_and_key(toy_data, tmp_path):
+    cfg = demo_config(PRETRAIN, toy_data, str(tmp_path))
+    cfg.model.backbone.drop_pth_rate = 0.1
+    with pytest.raises(TypeError, match='VideoViT.*drop_pth_rate'):
+        Runner.from_cfg(cfg)

@@ -1,0 +1,26 @@
+# UCF101 (split 1) fine-tuning and testing: the Kinetics-400 recipe of
+# k400_finetune.py (16 frames at stride 4, flip, 5 clips x 3 crops at test)
+# with 101 classes. Lists and folders as made by data_preparation/ucf101
+# (`--ext mp4` after the optional re-encode; use `data/ucf101/UCF-101` and
+# the `.avi` lists otherwise). Other splits: replace `split_1`.
+_base_ = ['./k400_finetune.py']
+
+num_classes = 101
+data_root = 'data/ucf101/videos_320p'
+data_root_val = data_root
+ann_file_train = 'data/ucf101/ucf101_train_split_1_videos.txt'
+ann_file_val = 'data/ucf101/ucf101_val_split_1_videos.txt'
+ann_file_test = ann_file_val
+
+data_preprocessor = dict(
+    blending=dict(augments=[
+        dict(type='MixupBlending', num_classes=num_classes, alpha=0.8),
+        dict(type='CutmixBlending', num_classes=num_classes, alpha=1.0)
+    ]))
+train_dataloader = dict(
+    dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=data_root)))
+val_dataloader = dict(
+    dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=data_root_val)))
+test_dataloader = dict(
+    dataset=dict(
+        ann_file=ann_file_test, data_prefix=dict(video=data_root_val)))

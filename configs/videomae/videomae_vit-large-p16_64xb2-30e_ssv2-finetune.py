@@ -1,0 +1,36 @@
+# Fine-tune VideoMAE ViT-L/16 on Something-Something V2, no flip, test 2
+# clips x 3 crops. The reference notes give no ViT-L SSv2 fine-tuning
+# recipe: this config is an untested guess that takes the ViT-L Kinetics
+# recipe (base lr 2e-3, 64 GPUs x 2 videos x 2 repeated clips, layer decay
+# 0.75) with the 30 epochs of ViT-B SSv2.
+# Consumes the checkpoint of
+# configs/videomae/videomae_vit-large-p16_64xb8-800e_ssv2-pretrain.py.
+_base_ = [
+    '../_base_/models/recognizer_vit-large-p16.py',
+    '../_base_/datasets/ssv2_finetune.py',
+    '../_base_/schedules/finetune_adamw_layer-decay.py'
+]
+
+pretrained = ('work_dirs/videomae_vit-large-p16_64xb8-800e_ssv2-pretrain/'
+              'epoch_800.pth')
+model = dict(
+    backbone=dict(
+        init_cfg=dict(
+            type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
+    cls_head=dict(num_classes=_base_.num_classes))
+
+# 64 GPUs x 2 videos = 128: lr = 2e-3 x 128 / 256.
+train_dataloader = dict(batch_size=2)
+optim_wrapper = dict(optimizer=dict(lr=2e-3 * 128 / 256))
+auto_scale_lr = dict(base_batch_size=128)
+
+max_epochs = 30
+train_cfg = dict(max_epochs=max_epochs)
+param_scheduler = [
+    _base_.warmup,
+    dict(
+        _base_.cosine,
+        eta_min_ratio=1e-6 / 2e-3,
+        T_max=max_epochs - 5,
+        end=max_epochs)
+]

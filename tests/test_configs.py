@@ -1,0 +1,409 @@
+"""Every config under ``configs/`` loads, builds and follows the conventions.
+
+For each config (``_base_`` folders excluded):
+
+- ``Config.fromfile`` loads it;
+- its model builds on the meta device (no memory, no checkpoint loaded) and
+  runs a meta forward: the pretraining loss on masks made by the config's
+  own train pipeline, or the classification scores of a recognizer;
+- its optimizer wrapper and parameter schedulers build, and the schedulers
+  chain up to ``max_epochs``;
+- the transforms of every dataloader build (``mmvmae.registry.TRANSFORMS``)
+  and the train / test pipelines run on a synthetic decoded clip (no video
+  files, no dataset), giving clips of the model's size and the expected
+  number of test views.
+
+Configs of a method folder follow ``{method}_{backbone}_{gpus}xb{batch}-
+{epochs}e_{dataset}.py`` (ARCHITECTURE section 10), the dataset field ending
+in ``-pretrain`` or ``-finetune`` (``-finetune-{source}pt`` when the
+pretraining data differ). Every pretraining config names its fine-tuning
+configs in its header comment, and those load the pretraining run's last
+checkpoint, ``work_dirs/<pretrain config>/epoch_<max_epochs>.pth``.
+"""
+import copy
+import functools
+import logging
+import random
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
+
+import mmvmae  # noqa: F401  (shims and registries)
+from mmvmae.registry import MODELS, PARAM_SCHEDULERS, TRANSFORMS
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CONFIG_ROOT = REPO_ROOT / 'configs'
+CONFIGS = sorted(
+    path for path in CONFIG_ROOT.rglob('*.py') if '_base_' not in path.parts)
+CONFIG_IDS = [str(path.relative_to(CONFIG_ROOT)) for path in CONFIGS]
+# Folders of hand-named examples, exempt from the naming convention.
+UNNAMED_FOLDERS = {'demo'}
+NAMED = [path for path in CONFIGS if path.parent.name not in UNNAMED_FOLDERS]
+
+NAME = re.compile(
+    r'^(?P<method>[a-z0-9]+(?:-[a-z0-9]+)*)'
+    r'_(?P<backbone>[a-z0-9]+(?:-[a-z0-9]+)*)'
+    r'_(?P<gpus>\d+)xb(?P<batch>\d+)-(?P<epochs>\d+)e'
+    r'_(?P<dataset>[a-z0-9]+)-(?P<stage>pretrain|finetune)'
+    r'(?:-(?P<source>[a-z0-9]+)pt)?\.py$')
+BACKBONE = re.compile(r'^vit-(?P<arch>[a-z]+)-p(?P<patch>\d+)$')
+CHECKPOINT = re.compile(
+    r'^work_dirs/(?P<name>[^/]+)/epoch_(?P<epoch>\d+)\.pth$')
+# Dataset field -> (classes, test views = clips x crops).
+DATASETS = {
+    'k400': (400, 5 * 3),
+    'ssv2': (174, 2 * 3),
+    'ucf101': (101, 5 * 3),
+    'hmdb51': (51, 5 * 3),
+}
+REPEAT_COLLATE = 'repeat_pseudo_collate'
+
+
+@pytest.fixture(scope='module', autouse=True)
+def scope_and_quiet_logs():
+    """mmvmae scope; no per-parameter log lines from the optim builders."""
+    init_default_scope('mmvmae')
+    logger = MMLogger.get_instance('mmengine')
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    yield
+    logger.setLevel(level)
+
+
+@functools.lru_cache(maxsize=None)
+def load(path: Path) -> Config:
+    """The config at ``path`` (cached: copy before changing it)."""
+    return Config.fromfile(str(path))
+
+
+def find_config(name: str) -> Path:
+    """The config file named ``name`` (``.py`` optional) under configs/."""
+    stem = name[:-3] if name.endswith('.py') else name
+    matches = [path for path in CONFIGS if path.stem == stem]
+    assert len(matches) == 1, f'{len(matches)} configs named {stem}.py'
+    return matches[0]
+
+
+def pretrained_checkpoint(cfg: Config):
+    """Checkpoint of the backbone's ``Pretrained`` init, or None."""
+    init_cfg = cfg.model.get('backbone', {}).get('init_cfg')
+    if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
+        return init_cfg['checkpoint']
+    return None
+
+
+def header(path: Path) -> str:
+    """The comment block at the top of a config file."""
+    lines = []
+    for line in path.read_text().splitlines():
+        if not line.startswith('#'):
+            break
+        lines.append(line.lstrip('#').strip())
+    return '\n'.join(lines)
+
+
+def successors(path: Path) -> list:
+    """Fine-tuning configs a pretraining config names in its header."""
+    text = header(path)
+    assert 'Fine-tuned by' in text, (
+        f'{path.name}: the header comment must name the fine-tuning '
+        "config(s) after 'Fine-tuned by'")
+    found = []
+    for name in re.findall(r'[\w./-]+\.py', text.split('Fine-tuned by')[1]):
+        target = REPO_ROOT / name if '/' in name else path.parent / name
+        assert target.is_file(), f'{path.name} names missing {name}'
+        found.append(target)
+    assert found, f'{path.name} names no fine-tuning config'
+    return found
+
+
+def dataloaders(cfg: Config) -> dict:
+    """Every dataloader config, by name (kNN memory loaders included)."""
+    loaders = {
+        key: cfg[key]
+        for key in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+        if cfg.get(key)
+    }
+    test_cfg = cfg.get('test_cfg') or {}
+    if test_cfg.get('memory_dataloader'):
+        loaders['memory_dataloader'] = test_cfg['memory_dataloader']
+    return loaders
+
+
+def backbone_clip(cfg: Config) -> tuple:
+    """(frames, size, patch, tubelet) the backbone is built for."""
+    backbone = cfg.model.backbone
+    return (backbone.get('num_frames', 16), backbone.get('img_size', 224),
+            backbone.get('patch_size', 16), backbone.get('tubelet_size', 2))
+
+
+def decoded_clip(sampler_cfg: dict, height: int = 240,
+                 width: int = 320) -> dict:
+    """What ``init`` + ``sampler`` + ``decoder`` give for a 300-frame video
+    (random frames, no file)."""
+    sampler = TRANSFORMS.build(copy.deepcopy(sampler_cfg))
+    results = sampler(
+        dict(total_frames=300, start_index=0, filename='synthetic.mp4',
+             label=0, modality='RGB'))
+    frame = np.random.default_rng(0).integers(
+        0, 256, (height, width, 3), dtype=np.uint8)
+    results['imgs'] = [frame.copy() for _ in results['frame_inds']]
+    results['original_shape'] = results['img_shape'] = (height, width)
+    return results
+
+
+def run_pipeline(dataset_cfg: dict, seed: int = 3) -> dict:
+    """Build every transform of a dataset config; pack one synthetic clip.
+
+    Seeded, so that the random augmentations (and their run time) are the
+    same on every run. The default seed draws cheap RandAugment ops:
+    torchvision's Equalize alone takes about a second on a 16-frame clip
+    here.
+    """
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    for stage in ('init', 'sampler', 'decoder'):
+        if stage in dataset_cfg:
+            TRANSFORMS.build(copy.deepcopy(dataset_cfg[stage]))
+    transforms = [
+        TRANSFORMS.build(copy.deepcopy(t)) for t in dataset_cfg.pipeline
+    ]
+    results = decoded_clip(dataset_cfg.sampler)
+    for transform in transforms:
+        results = transform(results)
+    return results
+
+
+def expected_views(dataset_cfg: dict) -> int:
+    """Clips x crops a test pipeline should produce."""
+    crops = {'ThreeCrop': 3, 'TenCrop': 10}
+    views = dataset_cfg.sampler.get('num_clips', 1)
+    for transform in dataset_cfg.pipeline:
+        views *= crops.get(transform['type'], 1)
+    return views
+
+
+def build_meta_model(cfg: Config) -> torch.nn.Module:
+    """The model on the meta device, without its checkpoint.
+
+    The data preprocessor (the runner merges a top-level one into the
+    model) is built on the CPU: mmaction2's MixupBlending creates a
+    ``torch.distributions.Beta`` whose argument check calls ``.item()``,
+    which meta tensors refuse. It holds no weights.
+    """
+    model_cfg = copy.deepcopy(cfg.model)
+    preprocessor = model_cfg.pop('data_preprocessor',
+                                 cfg.get('data_preprocessor'))
+    if model_cfg.get('backbone') is not None:
+        model_cfg.backbone.init_cfg = None
+    if preprocessor is not None:
+        model_cfg.data_preprocessor = MODELS.build(preprocessor)
+    with torch.device('meta'):
+        return MODELS.build(model_cfg)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=CONFIG_IDS)
+def test_model_builds_on_meta_and_runs(path):
+    cfg = load(path)
+    model = build_meta_model(cfg)
+    params = list(model.parameters())
+    assert params and all(p.is_meta for p in params)
+    frames, size, _, _ = backbone_clip(cfg)
+    if cfg.model.type == 'VideoMAE':
+        samples = [
+            run_pipeline(cfg.train_dataloader.dataset, seed)['data_samples']
+            for seed in (3, 4)
+        ]
+        inputs = torch.empty(2, 3, frames, size, size, device='meta')
+        losses = model.loss(inputs, samples)
+        assert set(losses) == {'loss_pix'}
+        assert losses['loss_pix'].shape == ()
+    else:
+        inputs = torch.empty(2, 1, 3, frames, size, size, device='meta')
+        feats = model(inputs, mode='tensor')
+        assert feats.shape[0] == 2
+        if cfg.model.get('cls_head') is not None:
+            scores = model.cls_head(feats)
+            assert scores.shape == (2, cfg.model.cls_head.num_classes)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=CONFIG_IDS)
+def test_pipelines_build_and_run(path):
+    cfg = load(path)
+    frames, size, patch, tubelet = backbone_clip(cfg)
+    loaders = dataloaders(cfg)
+    assert loaders, f'{path.name} has no dataloader'
+    for name, loader in loaders.items():
+        dataset = loader.dataset
+        assert dataset.type == 'VideoClipDataset', name
+        repeats = dataset.get('num_repeats', 1)
+        collate = (loader.get('collate_fn') or {}).get('type')
+        if repeats > 1:
+            assert collate == REPEAT_COLLATE, (
+                f'{name}: num_repeats={repeats} needs collate_fn '
+                f'{REPEAT_COLLATE}')
+            assert not dataset.get('test_mode', False), name
+        if name not in ('train_dataloader', 'test_dataloader'):
+            for transform in dataset.pipeline:
+                TRANSFORMS.build(copy.deepcopy(transform))
+            continue
+        packed = run_pipeline(dataset)
+        views = 1 if name == 'train_dataloader' else expected_views(dataset)
+        assert packed['inputs'].shape == (views, 3, frames, size, size), name
+        sample = packed['data_samples']
+        if sample.get('visible_ids') is not None:
+            num_tokens = (frames // tubelet) * (size // patch)**2
+            visible, masked = sample.visible_ids, sample.masked_ids
+            assert len(visible) + len(masked) == num_tokens
+            assert not set(visible.tolist()) & set(masked.tolist())
+        has_decoder_mask = any(t['type'] == 'RunningCellDecoderMask'
+                               for t in dataset.pipeline)
+        assert (sample.get('decoder_ids') is not None) == has_decoder_mask
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=CONFIG_IDS)
+def test_optimizer_and_schedule(path):
+    cfg = load(path)
+    if cfg.get('optim_wrapper') is None:
+        pytest.skip('test-only config')
+    model = build_meta_model(cfg)
+    wrapper = build_optim_wrapper(model, copy.deepcopy(cfg.optim_wrapper))
+    trainable = {id(p) for p in model.parameters() if p.requires_grad}
+    grouped = [
+        id(p) for group in wrapper.optimizer.param_groups
+        for p in group['params']
+    ]
+    assert len(grouped) == len(set(grouped)), 'a parameter in two groups'
+    assert trainable <= set(grouped), 'trainable parameters left out'
+    max_epochs = cfg.train_cfg.max_epochs
+    schedulers = cfg.get('param_scheduler') or []
+    begin = 0
+    for scheduler in schedulers:
+        scheduler = copy.deepcopy(scheduler)
+        assert scheduler.get('by_epoch', True)
+        assert scheduler['begin'] == begin, 'schedulers must chain'
+        begin = scheduler['end']
+        if 'T_max' in scheduler:
+            assert scheduler['T_max'] == scheduler['end'] - scheduler[
+                'begin']
+        convert = scheduler.pop('convert_to_iter_based', False)
+        scheduler_cls = PARAM_SCHEDULERS.get(scheduler.pop('type'))
+        if convert:
+            scheduler_cls.build_iter_from_epoch(
+                wrapper, epoch_length=10, **scheduler)
+        else:
+            scheduler_cls(wrapper, **scheduler)
+    if schedulers:
+        assert begin == max_epochs, 'the schedule must end at max_epochs'
+
+
+@pytest.mark.parametrize(
+    'path', NAMED, ids=[str(p.relative_to(CONFIG_ROOT)) for p in NAMED])
+def test_name_follows_convention(path):
+    match = NAME.match(path.name)
+    assert match, (f'{path.name} does not follow {{method}}_{{backbone}}_'
+                   '{gpus}xb{batch}-{epochs}e_{dataset}-{pretrain|finetune}'
+                   '[-{source}pt].py')
+    fields = match.groupdict()
+    cfg = load(path)
+    assert fields['method'] == path.parent.name.replace('_', '-')
+
+    backbone = cfg.model.backbone
+    arch = BACKBONE.match(fields['backbone'])
+    assert arch, fields['backbone']
+    assert backbone.arch == arch['arch']
+    assert backbone.get('patch_size', 16) == int(arch['patch'])
+
+    gpus, batch = int(fields['gpus']), int(fields['batch'])
+    assert cfg.train_dataloader.batch_size == batch
+    # The lr is for gpus x batch videos, so --auto-scale-lr rescales it.
+    assert cfg.auto_scale_lr.base_batch_size == gpus * batch
+    assert cfg.train_cfg.max_epochs == int(fields['epochs'])
+
+    dataset = fields['dataset']
+    if fields['stage'] == 'pretrain':
+        assert cfg.model.type == 'VideoMAE'
+        assert fields['source'] is None
+        return
+    assert cfg.model.type == 'Recognizer3D'
+    checkpoint = CHECKPOINT.match(pretrained_checkpoint(cfg) or '')
+    assert checkpoint, 'a fine-tuning config loads a pretraining checkpoint'
+    source = NAME.match(checkpoint['name'] + '.py')
+    assert source and source['stage'] == 'pretrain'
+    assert source['dataset'] == (fields['source'] or dataset)
+    assert source['backbone'] == fields['backbone']
+    if dataset in DATASETS:
+        classes, views = DATASETS[dataset]
+        assert cfg.num_classes == classes
+        assert cfg.model.cls_head.num_classes == classes
+        blending = cfg.data_preprocessor.blending.augments
+        assert {b.num_classes for b in blending} == {classes}
+        assert expected_views(cfg.test_dataloader.dataset) == views
+        assert cfg.model.cls_head.average_clips == 'prob'
+
+
+def safe_load(path: Path):
+    """The config, or None if it does not load (the tests above report
+    that); keeps a broken config from breaking collection."""
+    try:
+        return load(path)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+PRETRAIN = [
+    path for path in CONFIGS
+    if safe_load(path) is not None and load(path).model.type == 'VideoMAE'
+]
+
+
+@pytest.mark.parametrize(
+    'path', PRETRAIN,
+    ids=[str(p.relative_to(CONFIG_ROOT)) for p in PRETRAIN])
+def test_pretrain_names_its_finetuning(path):
+    last = (f'work_dirs/{path.stem}/epoch_'
+            f'{load(path).train_cfg.max_epochs}.pth')
+    for successor in successors(path):
+        assert pretrained_checkpoint(load(successor)) == last, (
+            f'{successor.name} should load {last}')
+
+
+FINETUNE = [
+    path for path in CONFIGS
+    if safe_load(path) is not None and pretrained_checkpoint(load(path))
+]
+
+
+@pytest.mark.parametrize(
+    'path', FINETUNE,
+    ids=[str(p.relative_to(CONFIG_ROOT)) for p in FINETUNE])
+def test_checkpoint_is_a_pretraining_run(path):
+    checkpoint = pretrained_checkpoint(load(path))
+    match = CHECKPOINT.match(checkpoint)
+    assert match, f'{checkpoint} is not work_dirs/<config>/epoch_<n>.pth'
+    source = find_config(match['name'])
+    assert load(source).model.type == 'VideoMAE'
+    assert int(match['epoch']) == load(source).train_cfg.max_epochs, (
+        f'{checkpoint} is not the last epoch of {source.name}')
+
+
+METHOD_FOLDERS = sorted({path.parent for path in NAMED})
+
+
+@pytest.mark.parametrize(
+    'folder', METHOD_FOLDERS,
+    ids=[str(f.relative_to(CONFIG_ROOT)) for f in METHOD_FOLDERS])
+def test_readme_lists_every_config(folder):
+    readme = folder / 'README.md'
+    assert readme.is_file(), f'{folder.name} has no README.md'
+    text = readme.read_text()
+    missing = [p.name for p in folder.glob('*.py') if p.stem not in text]
+    assert not missing, f'{readme} does not list {missing}'

@@ -79,7 +79,10 @@ optim_wrapper = dict(
     paramwise_cfg=dict(
         norm_decay_mult=0.,
         bias_decay_mult=0.,
-        custom_keys=dict(mask_token=dict(decay_mult=0.))))
+        custom_keys=dict(
+            mask_token=dict(decay_mult=0.),
+            q_bias=dict(decay_mult=0.),
+            v_bias=dict(decay_mult=0.))))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=2,
          convert_to_iter_based=True),

@@ -1,0 +1,196 @@
+"""Smoke tests of the benchmark tools (``tools/analysis``) and
+:mod:`mmvmae.utils.benchmark`.
+
+They run each tool's ``main`` with the tiniest settings and check the shape
+of the JSON; they never assert a timing.
+"""
+import importlib.util
+import json
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import mmvmae  # noqa: F401
+from mmvmae.utils import benchmark
+
+ANALYSIS = Path(__file__).resolve().parents[1] / 'tools' / 'analysis'
+
+
+def load_tool(name: str):
+    """Import ``tools/analysis/<name>.py`` as a module."""
+    module_name = f'_test_tools_analysis_{name}'
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name,
+                                                  ANALYSIS / f'{name}.py')
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_video(path: Path, frames: int = 40, width: int = 64,
+                height: int = 48) -> None:
+    """A small MPEG-4 video (PyAV) that decord can read."""
+    av = pytest.importorskip('av')
+    with av.open(str(path), 'w') as container:
+        stream = container.add_stream('mpeg4', rate=25)
+        stream.width, stream.height, stream.pix_fmt = width, height, \
+            'yuv420p'
+        for i in range(frames):
+            img = np.full((height, width, 3), i * 5 % 255, np.uint8)
+            img[:, i % width] = 255
+            frame = av.VideoFrame.from_ndarray(img, format='rgb24')
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+def test_attention_flops_do_not_depend_on_the_kernel():
+    """CPU flash attention counts like the math path: backward = 2 x fwd."""
+    get_flops = load_tool('get_flops')
+    counts = []
+    for device in ('cpu', 'meta'):
+        q = torch.randn(2, 3, 16, 8, device=device, requires_grad=True)
+        counts.append(
+            get_flops.count_train_step_flops(
+                lambda: F.scaled_dot_product_attention(q, q, q).sum()))
+    forward = 2 * 2 * 2 * 3 * 16 * 16 * 8  # two matmuls, 2 FLOPs per MAC
+    for count in counts:
+        assert count['forward'] == forward
+        assert count['backward'] == 2 * forward
+    assert counts[0]['attention_backend'] == 'sdpa_cpu_flash'
+
+
+def test_get_flops_table(capsys):
+    get_flops = load_tool('get_flops')
+    rows = get_flops.main(['--arch', 's', '--frames', '4', '--img-size',
+                           '32'])
+    row, = rows
+    assert row['total'] == row['forward'] + row['backward'] > 0
+    assert set(row['forward_by_module']) >= {'backbone', 'neck'}
+    assert row['visible_tokens'] == 2 * (4 - int(0.9 * 4))
+    assert 'videomae-s' in capsys.readouterr().out
+
+
+def test_benchmark_pretrain_smoke(tmp_path):
+    tool = load_tool('benchmark_pretrain')
+    out = tmp_path / 'pretrain.json'
+    report = tool.main([
+        '--device', 'cpu', '--arch', 's', '--depth', '1', '--decoder-depth',
+        '1', '--frames', '4', '--img-size', '32', '--batch-size', '1',
+        '--iters', '1', '--warmup', '0', '--rounds', '1', '--out', str(out)
+    ])
+    assert json.loads(out.read_text()) == json.loads(json.dumps(report))
+    assert {'args', 'resolved_args', 'environment', 'results'} <= set(report)
+    assert report['environment']['versions']['torch'] == torch.__version__
+    assert report['environment']['versions']['transformers']
+    result, = report['results']
+    models = result['models']
+    assert set(models) == {'mmvmae', 'hf'}
+    for res in models.values():
+        assert res['clips_per_s'] > 0
+        assert res['step_time_s']['p50'] > 0
+        assert res['step_time_s']['p90'] >= res['step_time_s']['p50']
+        assert res['peak_memory']['kind'] == 'cpu_peak_rss_delta'
+        assert res['flops_per_step'] > 0
+        assert res['mfu'] is None  # no peak for a CPU
+        assert res['loss_finite']
+        assert res['what_ran']['attention'] == 'sdpa'
+    # Same configuration: same parameter count and FLOPs.
+    assert models['mmvmae']['params'] == models['hf']['params']
+    assert result['ratio_mmvmae_over_hf']['flops_per_step'] == 1
+    assert result['ratio_mmvmae_over_hf']['clips_per_s'] > 0
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CUDA is present')
+def test_benchmark_pretrain_absent_device():
+    tool = load_tool('benchmark_pretrain')
+    with pytest.raises(RuntimeError, match='CUDA is not available'):
+        tool.main(['--device', 'cuda'])
+
+
+def test_benchmark_loader_smoke(tmp_path):
+    video = tmp_path / 'synthetic.mp4'
+    write_video(video)
+    tool = load_tool('benchmark_loader')
+    out = tmp_path / 'loader.json'
+    report = tool.main([
+        '--no-fixtures', '--videos', str(video), '--iters', '2', '--warmup',
+        '0', '--rounds', '1', '--clip-len', '4', '--frame-interval', '2',
+        '--img-size', '32', '--out', str(out)
+    ])
+    assert json.loads(out.read_text())['results'] == report['results']
+    assert report['videos'][0]['frames'] == 40
+    result, = report['results']
+    assert result['num_workers'] == 0
+    for res in result['datasets'].values():
+        assert res['clips_per_s_per_worker'] > 0
+        assert res['clips_per_item'] == [4]
+        assert res['clip_shape'] == [1, 3, 4, 32, 32]
+        assert res['decode_s_per_item'] > 0
+    ratio = result['ratio_mmvmae_over_mmaction2']
+    assert ratio['clips_per_s_per_worker'] > 0
+    # RepeatAugDataset decodes all 4 x 4 indices, mmvmae the unique ones.
+    assert result['datasets']['mmaction2']['decoded_frames_per_item'] == 16
+    assert result['datasets']['mmvmae']['decoded_frames_per_item'] <= 16
+
+
+def test_loader_datasets_draw_the_same_clips(tmp_path):
+    """Same seeds: same clips, crops and masks; only decoding differs."""
+    video = tmp_path / 'synthetic.mp4'
+    write_video(video)
+    ann_file = tmp_path / 'list.txt'
+    ann_file.write_text(f'{video} 0\n')
+    tool = load_tool('benchmark_loader')
+    args = tool.parse_args(['--clip-len', '4', '--frame-interval', '2',
+                            '--img-size', '32'])
+    items = {}
+    for name in tool.DATASET_NAMES:
+        dataset, decoder = tool.build_dataset(name, str(ann_file), args)
+        random.seed(0)
+        np.random.seed(0)
+        items[name] = [dataset[0], dataset[0]]
+        assert decoder.calls == 2
+    for item_a, item_b in zip(*items.values()):
+        assert len(item_a) == len(item_b) == 4
+        for clip_a, clip_b in zip(item_a, item_b):
+            assert torch.equal(clip_a['inputs'], clip_b['inputs'])
+            np.testing.assert_array_equal(
+                clip_a['data_samples'].visible_ids,
+                clip_b['data_samples'].visible_ids)
+
+
+def test_benchmark_loader_no_videos():
+    tool = load_tool('benchmark_loader')
+    with pytest.raises(FileNotFoundError, match='no videos'):
+        tool.find_videos([], fixtures=False)
+    with pytest.raises(FileNotFoundError, match='not found'):
+        tool.find_videos(['/nonexistent/video.mp4'], fixtures=False)
+
+
+def test_resolve_device_and_summary():
+    assert benchmark.resolve_device('cpu') == torch.device('cpu')
+    with pytest.raises(ValueError, match='cpu'):
+        benchmark.resolve_device('mps')
+    summary = benchmark.summarize_steps([1., 2., 3., 4.], 10., 2)
+    assert summary['clips_per_s'] == pytest.approx(0.8)
+    assert summary['step_time_s']['p50'] == pytest.approx(2.5)
+    assert benchmark.mfu(None, 1., 1e12) is None
+    assert benchmark.mfu(1e12, 2., 4e12) == pytest.approx(0.5)
+
+
+def test_peak_memory_cpu():
+    with benchmark.PeakMemory(torch.device('cpu')) as memory:
+        block = torch.ones(64 * 2**20 // 4)  # 64 MiB, touched
+        del block
+    result = memory.result
+    assert result['kind'] == 'cpu_peak_rss_delta'
+    if result['exact']:
+        assert result['peak_mib'] > 32

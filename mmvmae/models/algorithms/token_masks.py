@@ -2,7 +2,6 @@
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-import numpy as np
 import torch
 
 MASK_KEYS = ('visible_ids', 'masked_ids', 'decoder_ids')
@@ -21,8 +20,8 @@ def _stack(data_samples: Sequence, key: str,
         raise ValueError(f'{key!r} has different lengths {sorted(lengths)} '
                          'across the batch; mask generators must give equal '
                          'counts')
-    return torch.as_tensor(np.stack([np.asarray(v) for v in values]),
-                           dtype=torch.long, device=device)
+    stacked = torch.stack([torch.as_tensor(v) for v in values])
+    return stacked.to(device, torch.long, non_blocking=True)
 
 
 @dataclass

@@ -1,4 +1,5 @@
 """MAE decoder that predicts an arbitrary set of query tokens."""
+import functools
 from typing import Optional, Tuple
 
 import torch
@@ -9,6 +10,13 @@ from torch.utils.checkpoint import checkpoint
 from mmvmae.registry import MODELS
 from ..layers import (SeparablePosEmbed, TransformerBlock, gather_tokens,
                       sinusoid_table)
+
+
+@functools.lru_cache(maxsize=16)
+def device_sinusoid_table(num_tokens: int, dims: int, device: torch.device,
+                          dtype: torch.dtype) -> torch.Tensor:
+    """The fixed sinusoid table, built once per shape, device and dtype."""
+    return sinusoid_table(num_tokens, dims).to(device=device, dtype=dtype)
 
 
 @MODELS.register_module()
@@ -84,7 +92,8 @@ class MAEDecoder(BaseModule):
         """Decoder position table (1, N, C) for ``grid``."""
         if self.pos_embed_type == 'sincos':
             n = grid[0] * grid[1] * grid[2]
-            return sinusoid_table(n, self.embed_dims).to(like)
+            return device_sinusoid_table(n, self.embed_dims, like.device,
+                                         like.dtype)
         return self.pos_embed(grid).to(like.dtype)
 
     def forward(self, latent: torch.Tensor, visible_ids: torch.Tensor,

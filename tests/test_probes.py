@@ -2,7 +2,6 @@
 import copy
 import math
 import os.path as osp
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,20 +14,14 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-import mmvmae  # noqa: F401
+from conftest import DEMO, demo_config
 from mmvmae.engine.runner.knn_test_loop import all_gather_ordered
 from mmvmae.evaluation import weighted_knn
 from mmvmae.models.heads import AttentiveProbeHead, LinearProbeHead
 from mmvmae.models.heads.attentive_probe_head import AttentivePooler
 from mmvmae.registry import MODELS
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from data_preparation.toy import generate_toy_dataset as toy  # noqa: E402
-
-CONFIGS = REPO_ROOT / 'configs' / 'demo'
+CONFIGS = Path(DEMO)
 NUM_CLASSES = 4
 EMBED_DIMS = 96
 TINY_VIT = dict(
@@ -305,44 +298,23 @@ def test_all_gather_ordered_restores_dataset_order():
 # The configs, end to end on a tiny toy set ----------------------------------
 
 
-@pytest.fixture(scope='module')
-def toy_set(tmp_path_factory):
-    return toy.generate(
-        str(tmp_path_factory.mktemp('toy') / 'toy'),
-        num_train=8,
-        num_val=4,
-        size=64,
-        frames=16,
-        seed=0,
-        num_classes=NUM_CLASSES,
-        progress=False)
-
-
-def point_loader(loader, paths, batch_size, num_clips=None):
-    """Read ``paths``' lists, in the main process; optionally more clips."""
-    dataset = loader.dataset
-    split = 'train' if 'train_list' in dataset.ann_file else 'val'
-    dataset.ann_file = paths[f'{split}_list']
-    dataset.data_prefix = dict(video=paths['video_dir'])
-    if num_clips is not None:
-        dataset.sampler.num_clips = num_clips
-    loader.update(batch_size=batch_size, num_workers=0,
-                  persistent_workers=False)
-
-
-def toy_config(name, paths, work_dir, num_clips=None):
-    cfg = Config.fromfile(str(CONFIGS / f'{name}_vit-tiny-p8_toy.py'))
+def toy_config(name, toy_root, work_dir, num_clips=None):
+    """A demo config on ``toy_root``: one epoch, random encoder, batch 8."""
+    cfg = demo_config(f'{name}_vit-tiny-p8_toy', toy_root, str(work_dir))
     loaders = [cfg.get(key) for key in ('train_dataloader', 'val_dataloader',
                                         'test_dataloader')]
-    if cfg.test_cfg.get('memory_dataloader'):
-        loaders.append(cfg.test_cfg.memory_dataloader)
+    memory = cfg.test_cfg.get('memory_dataloader')
+    if memory is not None:
+        memory.dataset.ann_file = osp.join(toy_root, 'train_list.txt')
+        memory.dataset.data_prefix = dict(video=osp.join(toy_root, 'videos'))
+        memory.update(num_workers=0, persistent_workers=False)
+        loaders.append(memory)
     for loader in loaders:
         if loader is not None:
-            point_loader(loader, paths, batch_size=8, num_clips=num_clips)
+            loader.batch_size = 8
+            if num_clips is not None:
+                loader.dataset.sampler.num_clips = num_clips
     cfg.model.backbone.init_cfg = None
-    cfg.work_dir = str(work_dir)
-    cfg.experiment_name = f'{name}_{work_dir.name}'
-    cfg.default_hooks.logger.interval = 1
     if cfg.get('train_cfg'):
         cfg.train_cfg.update(max_epochs=1, val_interval=1)
         cfg.default_hooks.checkpoint.interval = 1
@@ -350,8 +322,8 @@ def toy_config(name, paths, work_dir, num_clips=None):
 
 
 @pytest.mark.parametrize('name', ['probe_linear', 'probe_attentive'])
-def test_probe_config_trains_and_tests(name, toy_set, tmp_path):
-    cfg = toy_config(name, toy_set, tmp_path)
+def test_probe_config_trains_and_tests(name, toy_data, tmp_path):
+    cfg = toy_config(name, toy_data, tmp_path)
     assert cfg.model.backbone.frozen
     assert cfg.model.backbone.use_mean_pooling is False
     assert cfg.test_dataloader.dataset.sampler.num_clips == 2
@@ -368,8 +340,8 @@ def test_probe_config_trains_and_tests(name, toy_set, tmp_path):
 
 
 @pytest.mark.parametrize('num_clips', [None, 2])
-def test_knn_config_tests(num_clips, toy_set, tmp_path):
-    cfg = toy_config('knn', toy_set, tmp_path, num_clips)
+def test_knn_config_tests(num_clips, toy_data, tmp_path):
+    cfg = toy_config('knn', toy_data, tmp_path, num_clips)
     assert cfg.test_cfg.k == 20 and cfg.test_cfg.temperature == 0.07
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
@@ -379,7 +351,7 @@ def test_knn_config_tests(num_clips, toy_set, tmp_path):
     assert loop.memory_feats.shape == (8, EMBED_DIMS)
     torch.testing.assert_close(loop.memory_feats.norm(dim=1),
                                torch.ones(8))
-    with open(toy_set['train_list']) as f:
+    with open(osp.join(toy_data, 'train_list.txt')) as f:
         labels = [int(line.split()[1]) for line in f]
     assert loop.memory_labels.tolist() == labels
 

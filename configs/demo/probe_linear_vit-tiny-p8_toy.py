@@ -116,9 +116,10 @@ train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=5)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-# MAE probes with LARS at batch 16384; plain SGD suits the batch of 8 here.
+# MAE probes with LARS at batch 16384; plain SGD suits the batch of 8 here
+# (the BatchNorm standardizes the features, so one lr fits most encoders).
 optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=0.))
+    optimizer=dict(type='SGD', lr=0.03, momentum=0.9, weight_decay=0.))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=2,
          convert_to_iter_based=True),

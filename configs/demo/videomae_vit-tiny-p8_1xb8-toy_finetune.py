@@ -1,5 +1,5 @@
 # Fine-tune the toy-pretrained tiny ViT (VideoMAE recipe: layer-wise lr
-# decay, drop path, mixup / cutmix, label smoothing, repeated augmentation,
+# decay, drop path, label smoothing, repeated augmentation,
 # multi-view test averaging softmax probabilities). Consumes the checkpoint
 # of videomae_vit-tiny-p8_1xb8-toy_pretrain.py.
 _base_ = ['../_base_/default_runtime.py']
@@ -32,19 +32,14 @@ model = dict(
         in_channels=embed_dims,
         average_clips='prob',
         label_smooth_eps=0.1),
+    # Mixup / cutmix (the paper recipe, see configs/videomae) are left out:
+    # on 200 toy videos of 4 classes they keep the model at chance for the
+    # few epochs of the demo.
     data_preprocessor=dict(
         type='ActionDataPreprocessor',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
-        format_shape='NCTHW',
-        blending=dict(
-            type='RandomBatchAugment',
-            augments=[
-                dict(type='MixupBlending', num_classes=num_classes,
-                     alpha=0.8),
-                dict(type='CutmixBlending', num_classes=num_classes,
-                     alpha=1.0)
-            ])))
+        format_shape='NCTHW'))
 
 sampler = dict(
     type='SampleFrames',

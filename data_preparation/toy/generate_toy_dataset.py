@@ -50,7 +50,8 @@ SHAPES = ('square', 'disc', 'triangle')
 SPLITS = ('train', 'val')
 FPS = 30
 GOP = 16
-NOISE_STD = 3.0
+NOISE_STD = 1.0
+GRAIN = 3.0
 # decord 0.6.0 returns 4-channel frames of these widths and then fails.
 DECORD_BAD_WIDTHS = (48, 72)
 
@@ -112,7 +113,7 @@ def render_background(size: int, rng: np.random.Generator) -> np.ndarray:
     """
     coarse = rng.uniform(20, 110, size=(4, 4, 3))
     smooth = _upsample(_upsample(coarse, size, axis=0), size, axis=1)
-    return smooth + rng.uniform(-12, 12, size=(size, size, 1))
+    return smooth + rng.uniform(-GRAIN, GRAIN, size=(size, size, 1))
 
 
 def _upsample(array: np.ndarray, size: int, axis: int) -> np.ndarray:

@@ -1,12 +1,11 @@
 """Video dataset that decodes once per video and skips unreadable videos."""
 import copy
 import os.path as osp
-from typing import Callable, Dict, List, Optional, Union
+from typing import Callable, Dict, List, Union
 
 import numpy as np
 import torch
 from mmaction.datasets import VideoDataset
-from mmengine.dataset import Compose
 from mmengine.logging import print_log
 
 from mmvmae.registry import DATASETS, TRANSFORMS

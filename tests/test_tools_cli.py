@@ -386,8 +386,8 @@ def fake_bin(tmp_path: Path) -> Path:
 
 def run_script(fake_bin: Path, script: str, *argv: str, **env: str) -> list:
     """Run a launcher script from another directory; its printed lines."""
-    env = dict(os.environ, PATH=f'{fake_bin}:{os.environ["PATH"]}', **env)
-    env.setdefault('PYTHONPATH', '')
+    inherited = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    env = dict(inherited, PATH=f'{fake_bin}:{os.environ["PATH"]}', **env)
     result = subprocess.run([str(TOOLS / script), *argv],
                             capture_output=True,
                             text=True,

@@ -42,6 +42,7 @@ Examples:
 """
 # mmvmae first: its compat shims must run before mmaction2 is imported.
 import mmvmae  # noqa: F401 isort:skip
+import abc
 import argparse
 import importlib.util
 import math
@@ -86,7 +87,7 @@ DEVICE_DEFAULTS = dict(
 OPTIMIZER = dict(lr=1.5e-4, betas=(0.9, 0.95), weight_decay=0.05)
 
 
-class Trainee:
+class Trainee(abc.ABC):
     """One model, its optimizer and its batch; :meth:`step` trains once.
 
     Args:
@@ -112,9 +113,9 @@ class Trainee:
             dtype=torch.bfloat16,
             enabled=self.dtype == 'bf16')
 
+    @abc.abstractmethod
     def loss(self) -> torch.Tensor:
         """Forward pass: the scalar loss."""
-        raise NotImplementedError
 
     def step(self) -> torch.Tensor:
         """Forward, backward, AdamW step, zero grad; returns the loss."""

@@ -129,3 +129,21 @@ def test_paper_sizes_build_on_meta(arch, params_m):
     count = sum(p.numel() for p in model.parameters()) / 1e6
     assert count == pytest.approx(params_m, rel=0.01)
     assert model.embed_dims == ARCH_SETTINGS[arch][0]
+
+
+def test_encode_tokens_returns_raw_block_outputs():
+    torch.manual_seed(0)
+    vit = VideoViT(arch=dict(embed_dims=32, depth=3, num_heads=2),
+                   img_size=32, num_frames=4).eval()
+    x = torch.randn(2, 3, 4, 32, 32)
+    tokens = vit.embed(x)
+    out, feats = vit.encode_tokens(tokens, layers=(3, 1))
+    manual = tokens
+    raw = []
+    for block in vit.blocks:
+        manual = block(manual)
+        raw.append(manual)
+    assert torch.allclose(feats[0], raw[2]) and torch.allclose(feats[1], raw[0])
+    assert torch.allclose(out, vit.norm(raw[2]))
+    with pytest.raises(ValueError, match=r'\[4\] out of range 1..3'):
+        vit.encode_tokens(tokens, layers=(4, ))

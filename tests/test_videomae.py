@@ -153,3 +153,34 @@ def test_missing_mask_key_and_unequal_counts_are_clear():
         model(x, mask_samples([[0], [1, 2]], [[1], [0]]), mode='loss')
     with pytest.raises(ValueError, match='one view'):
         model(torch.randn(2, 2, 3, 4, 32, 32), None, mode='loss')
+
+
+def test_token_errors_average_to_the_unweighted_loss(seeded):
+    model = MODELS.build(tiny_videomae())
+    inputs = torch.randn(2, 3, 4, 32, 32)
+    query = torch.tensor([[0, 3, 5], [1, 2, 7]])
+    pred = torch.randn(2, 3, 1536)
+    errors = model.head.token_errors(pred, inputs, query)
+    assert errors.shape == (2, 3)
+    assert torch.allclose(errors.mean(), model.head.loss(pred, inputs, query))
+
+
+class _FirstTokensMasker(torch.nn.Module):
+    """Keeps the first two tokens of every sample visible."""
+
+    def forward(self, inputs, grid, data_samples=None):
+        from mmvmae.models.maskers import masks_from_visible
+        n = grid[0] * grid[1] * grid[2]
+        visible = torch.zeros(inputs.shape[0], n, dtype=torch.bool)
+        visible[:, :2] = True
+        return masks_from_visible(visible, n)
+
+
+def test_model_side_masker_replaces_pipeline_masks(seeded):
+    model = MODELS.build(tiny_videomae())
+    model.masker = _FirstTokensMasker()
+    inputs = torch.randn(2, 3, 4, 32, 32)
+    masks = model.token_masks(inputs, (2, 2, 2), None)
+    assert masks.visible_ids.tolist() == [[0, 1]] * 2
+    losses = model(inputs, None, mode='loss')
+    assert torch.isfinite(losses['loss_pix'])

@@ -3,4 +3,5 @@ from .algorithms import *  # noqa: F401,F403
 from .encoders import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
+from .maskers import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403

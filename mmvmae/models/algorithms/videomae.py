@@ -23,6 +23,9 @@ class VideoMAE(BaseModel):
         backbone (dict): Encoder, e.g. ``VideoViT``.
         neck (dict): Decoder, e.g. ``MAEDecoder``.
         head (dict): Target and loss, e.g. ``PixelReconstructionHead``.
+        masker (dict, optional): Model-side masker (a ``BaseTokenMasker``,
+            e.g. ``FlowGuidedMasker``) used instead of the pipeline's
+            masks. Defaults to None (masks come with the data samples).
         data_preprocessor (dict, optional): Defaults to mmaction2's
             ``ActionDataPreprocessor`` with ImageNet mean / std, NCTHW.
         init_cfg (dict, optional): mmengine init config.
@@ -32,6 +35,7 @@ class VideoMAE(BaseModel):
                  backbone: dict,
                  neck: dict,
                  head: dict,
+                 masker: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
@@ -45,6 +49,7 @@ class VideoMAE(BaseModel):
         self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck)
         self.head = MODELS.build(head)
+        self.masker = MODELS.build(masker) if masker is not None else None
 
     def forward(self,
                 inputs: torch.Tensor,
@@ -73,11 +78,19 @@ class VideoMAE(BaseModel):
             inputs = inputs[:, 0]
         return inputs
 
+    def token_masks(self, inputs: torch.Tensor, grid: tuple,
+                    data_samples: Optional[List]) -> TokenMasks:
+        """Masks from the model-side masker, else from the data samples."""
+        if self.masker is not None:
+            with torch.no_grad():
+                return self.masker(inputs, grid, data_samples)
+        return TokenMasks.from_data_samples(data_samples, inputs.device)
+
     def loss(self, inputs: torch.Tensor,
              data_samples: List) -> Dict[str, torch.Tensor]:
         """Reconstruction loss of a batch."""
-        masks = TokenMasks.from_data_samples(data_samples, inputs.device)
         grid = self.backbone.patch_embed.token_grid(inputs.shape)
+        masks = self.token_masks(inputs, grid, data_samples)
         latent = self.backbone(inputs, masks.visible_ids)
         pred = self.neck(latent, masks.visible_ids, masks.query_ids, grid)
         loss = self.head.loss(pred, inputs, masks.query_ids,
@@ -89,8 +102,8 @@ class VideoMAE(BaseModel):
                     data_samples: List) -> Dict[str, torch.Tensor]:
         """Clip, masked clip and reconstruction, each (B, C, T, H, W) in
         [0, 1]; the decoder predicts every encoder-masked token."""
-        masks = TokenMasks.from_data_samples(data_samples, inputs.device)
         grid = self.backbone.patch_embed.token_grid(inputs.shape)
+        masks = self.token_masks(inputs, grid, data_samples)
         latent = self.backbone(inputs, masks.visible_ids)
         pred = self.neck(latent, masks.visible_ids, masks.masked_ids, grid)
         clip, recon = self.head.reconstruct(pred, inputs, masks.masked_ids)

@@ -1,5 +1,5 @@
 """Video ViT encoder (VideoMAE family) that runs on visible tokens only."""
-from typing import Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.model import BaseModule
@@ -177,11 +177,7 @@ class VideoViT(BaseModule):
             output selected by ``out_type``.
         """
         grid = self.patch_embed.token_grid(x.shape)
-        tokens = self.patch_embed(x) + self.position_embedding(grid).to(
-            x.dtype)
-        if visible_ids is not None:
-            tokens = gather_tokens(tokens, visible_ids)
-        tokens = self.norm(self.forward_blocks(self.pos_drop(tokens)))
+        tokens, _ = self.encode_tokens(self.embed(x), visible_ids)
         if visible_ids is not None or self.out_type == 'tokens':
             return tokens
         if self.out_type == 'featmap':
@@ -190,14 +186,45 @@ class VideoViT(BaseModule):
         pooled = tokens.mean(1)
         return self.fc_norm(pooled) if self.fc_norm is not None else pooled
 
-    def forward_blocks(self, tokens: torch.Tensor) -> torch.Tensor:
-        """Run the blocks, with activation checkpointing when enabled."""
-        for block in self.blocks:
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """Patch embeddings plus position embeddings (B, N, C) of a clip."""
+        grid = self.patch_embed.token_grid(x.shape)
+        return self.patch_embed(x) + self.position_embedding(grid).to(x.dtype)
+
+    def encode_tokens(
+            self,
+            tokens: torch.Tensor,
+            visible_ids: Optional[torch.Tensor] = None,
+            layers: Sequence[int] = ()
+    ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
+        """Run the blocks on embedded tokens.
+
+        Args:
+            tokens (Tensor): Output of :meth:`embed`, (B, N, C).
+            visible_ids (Tensor, optional): (B, K) tokens to keep; None
+                keeps all.
+            layers (Sequence[int]): 1-based block indices whose raw outputs
+                (before the final norm) are also returned.
+
+        Returns:
+            tuple: Normed output tokens and the list of requested block
+            outputs, in the order of ``layers``.
+        """
+        bad = [i for i in layers if not 1 <= i <= self.depth]
+        if bad:
+            raise ValueError(f'layers {bad} out of range 1..{self.depth}')
+        if visible_ids is not None:
+            tokens = gather_tokens(tokens, visible_ids)
+        tokens = self.pos_drop(tokens)
+        outputs = {}
+        for index, block in enumerate(self.blocks, start=1):
             if self.with_cp and self.training and tokens.requires_grad:
                 tokens = checkpoint(block, tokens, use_reentrant=False)
             else:
                 tokens = block(tokens)
-        return tokens
+            if index in layers:
+                outputs[index] = tokens
+        return self.norm(tokens), [outputs[i] for i in layers]
 
     def train(self, mode: bool = True) -> 'VideoViT':
         """Keep a frozen encoder in eval mode (no dropout / drop path)."""

@@ -154,3 +154,10 @@ class PixelReconstructionHead(BaseModule):
         """Loss of predictions (B, Q, P) for tokens ``query_ids`` (B, Q)."""
         target = gather_tokens(self.construct_target(inputs), query_ids)
         return self.loss_module(pred, target, weight)
+
+    def token_errors(self, pred: torch.Tensor, inputs: torch.Tensor,
+                     query_ids: torch.Tensor) -> torch.Tensor:
+        """Per-token error (B, Q) of predictions for ``query_ids``, without
+        ``loss_weight`` (e.g. the reward of AdaMAE's sampler)."""
+        target = gather_tokens(self.construct_target(inputs), query_ids)
+        return self.loss_module.per_token(pred, target)

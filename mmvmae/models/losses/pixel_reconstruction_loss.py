@@ -24,6 +24,13 @@ class PixelReconstructionLoss(nn.Module):
         self.criterion = criterion
         self.loss_weight = loss_weight
 
+    def per_token(self, pred: torch.Tensor,
+                  target: torch.Tensor) -> torch.Tensor:
+        """Unweighted error of each token (B, Q), averaged over its values.
+        """
+        diff = pred.float() - target.float()
+        return (diff.abs() if self.criterion == 'l1' else diff**2).mean(-1)
+
     def forward(self,
                 pred: torch.Tensor,
                 target: torch.Tensor,
@@ -35,9 +42,7 @@ class PixelReconstructionLoss(nn.Module):
                 tokens that are encoder-masked and decoder-kept, else 0).
                 None weights every token equally.
         """
-        diff = pred.float() - target.float()
-        per_token = (diff.abs() if self.criterion == 'l1' else diff**2)
-        per_token = per_token.mean(-1)
+        per_token = self.per_token(pred, target)
         if weight is None:
             loss = per_token.mean()
         else:

@@ -1,10 +1,11 @@
 """Pipeline transforms: mask generators."""
+from .asymmetric_tube_mask import AsymmetricTubeMaskGenerator
 from .mask_generator import BaseMaskGenerator
 from .random_mask import RandomMaskGenerator
 from .running_cell_mask import RunningCellDecoderMask
 from .tube_mask import TubeMaskGenerator
 
 __all__ = [
-    'BaseMaskGenerator', 'RandomMaskGenerator', 'RunningCellDecoderMask',
-    'TubeMaskGenerator'
+    'AsymmetricTubeMaskGenerator', 'BaseMaskGenerator', 'RandomMaskGenerator',
+    'RunningCellDecoderMask', 'TubeMaskGenerator'
 ]

@@ -1,5 +1,6 @@
 """Pretraining algorithms."""
+from .adamae import AdaMAE
 from .token_masks import TokenMasks
 from .videomae import VideoMAE
 
-__all__ = ['TokenMasks', 'VideoMAE']
+__all__ = ['AdaMAE', 'TokenMasks', 'VideoMAE']

@@ -1,0 +1,6 @@
+# Fine-tune the AdaMAE toy-pretrained tiny ViT: the VideoMAE demo
+# fine-tuning, on the checkpoint of adamae_vit-tiny-p8_1xb8-toy_pretrain.py.
+_base_ = ['./videomae_vit-tiny-p8_1xb8-toy_finetune.py']
+
+pretrained = 'work_dirs/adamae_vit-tiny-p8_1xb8-toy_pretrain/epoch_20.pth'
+model = dict(backbone=dict(init_cfg=dict(checkpoint=pretrained)))

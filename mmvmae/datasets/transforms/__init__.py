@@ -1,11 +1,14 @@
 """Pipeline transforms: mask generators."""
 from .asymmetric_tube_mask import AsymmetricTubeMaskGenerator
 from .mask_generator import BaseMaskGenerator
+from .motion_guided_mask import MotionGuidedMaskGenerator
+from .motion_vector_decode import MotionVectorDecode
 from .random_mask import RandomMaskGenerator
 from .running_cell_mask import RunningCellDecoderMask
 from .tube_mask import TubeMaskGenerator
 
 __all__ = [
     'AsymmetricTubeMaskGenerator', 'BaseMaskGenerator', 'RandomMaskGenerator',
-    'RunningCellDecoderMask', 'TubeMaskGenerator'
+    'RunningCellDecoderMask', 'TubeMaskGenerator', 'MotionGuidedMaskGenerator',
+    'MotionVectorDecode'
 ]

@@ -140,6 +140,38 @@ def test_sampling_loss_matches_hand_computation():
     assert log_probs.grad[0, 1] == 0 and log_probs.grad[0, 0] < 0
 
 
+def test_training_on_the_sampling_loss_favours_hard_tokens(seeded):
+    """Tokens with large reconstruction errors become likely visible."""
+    sampler = sampler_on((1, 4, 4), 0.75).eval()  # 4 of 16 visible
+    hard = torch.tensor([2, 7, 9])
+    error_table = torch.full((16,), 0.1).index_fill(0, hard, 1.)
+    optimizer = torch.optim.Adam(sampler.parameters(), lr=1e-2)
+    patches = torch.zeros(8, 16, 16)  # tokens differ by position only
+    for _ in range(100):
+        log_probs = sampler(patches, (1, 4, 4))
+        masks = sampler.sample(log_probs)
+        errors = error_table[masks.masked_ids]
+        optimizer.zero_grad()
+        sampler.loss(log_probs, masks.masked_ids, errors).backward()
+        optimizer.step()
+    probs = sampler(patches[:1], (1, 4, 4)).exp()[0]
+    assert set(probs.topk(3).indices.tolist()) == set(hard.tolist())
+
+
+def test_equal_errors_pull_the_distribution_towards_uniform():
+    """No baseline: with the same error everywhere, the expected gradient
+    lowers the logits of tokens above 1/N and raises those below."""
+    sampler = sampler_on((1, 4, 4), 0.75)
+    torch.manual_seed(0)
+    logits = (torch.randn(1, 16) * 1.5).expand(20000, -1).requires_grad_()
+    log_probs = logits.log_softmax(-1)
+    masks = sampler.sample(log_probs)
+    sampler.loss(log_probs, masks.masked_ids, torch.ones(20000, 12)).backward()
+    probs = log_probs[0].exp().detach()
+    far = (probs * 16 - 1).abs() > 0.2  # clear of the crossover
+    assert torch.equal((logits.grad.sum(0) > 0)[far], (probs > 1 / 16)[far])
+
+
 def test_loss_weight_is_configurable():
     sampler = AdaptiveTokenSampler(16, (1, 2, 2), 0.5, num_heads=2,
                                    loss_weight=2.)

@@ -1,4 +1,5 @@
 """Losses."""
+from .feature_alignment_loss import FeatureAlignmentLoss
 from .pixel_reconstruction_loss import PixelReconstructionLoss
 
-__all__ = ['PixelReconstructionLoss']
+__all__ = ['FeatureAlignmentLoss', 'PixelReconstructionLoss']

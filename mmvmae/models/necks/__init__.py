@@ -1,4 +1,5 @@
 """Necks: decoders and fusion modules."""
+from .feature_generator import FeatureGenerator
 from .mae_decoder import MAEDecoder
 
-__all__ = ['MAEDecoder']
+__all__ = ['FeatureGenerator', 'MAEDecoder']

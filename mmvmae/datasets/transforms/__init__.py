@@ -1,14 +1,19 @@
 """Pipeline transforms: mask generators."""
 from .asymmetric_tube_mask import AsymmetricTubeMaskGenerator
+from .fasking_scores import FaskingScores
+from .frame_mask import FrameMaskGenerator
+from .load_score_map import LoadScoreMap
 from .mask_generator import BaseMaskGenerator
 from .motion_guided_mask import MotionGuidedMaskGenerator
 from .motion_vector_decode import MotionVectorDecode
 from .random_mask import RandomMaskGenerator
 from .running_cell_mask import RunningCellDecoderMask
+from .score_mask import ScoreMaskGenerator
 from .tube_mask import TubeMaskGenerator
 
 __all__ = [
     'AsymmetricTubeMaskGenerator', 'BaseMaskGenerator', 'RandomMaskGenerator',
     'RunningCellDecoderMask', 'TubeMaskGenerator', 'MotionGuidedMaskGenerator',
-    'MotionVectorDecode'
+    'MotionVectorDecode', 'FaskingScores', 'FrameMaskGenerator',
+    'LoadScoreMap', 'ScoreMaskGenerator'
 ]

@@ -1,0 +1,29 @@
+# Fine-tune the AMD ViT-S/16 student on Kinetics-400 (AMD's
+# scripts/finetune/vits_k400_ft.sh): base lr 1e-3, 32 GPUs x 16 videos x 2
+# repeated clips, 150 epochs, layer decay 0.75, drop path 0.1, 5 warmup
+# epochs; otherwise the VideoMAE recipe of
+# videomae_vit-small-p16_32xb12-150e_k400-finetune.py. Test: 5 clips x 3
+# crops.
+# Consumes the checkpoint of
+# configs/amd/amd_vit-small-p16_32xb16-200e_k400-pretrain.py.
+_base_ = ['../videomae/videomae_vit-small-p16_32xb12-150e_k400-finetune.py']
+
+pretrained = ('work_dirs/amd_vit-small-p16_32xb16-200e_k400-pretrain/'
+              'epoch_200.pth')
+model = dict(backbone=dict(init_cfg=dict(checkpoint=pretrained)))
+
+# 32 GPUs x 16 videos = 512: lr = 1e-3 x 512 / 256.
+train_dataloader = dict(batch_size=16)
+optim_wrapper = dict(optimizer=dict(lr=1e-3 * 512 / 256))
+auto_scale_lr = dict(base_batch_size=512)
+
+max_epochs = 150
+train_cfg = dict(max_epochs=max_epochs)
+param_scheduler = [
+    _base_.warmup,
+    dict(
+        _base_.cosine,
+        eta_min_ratio=1e-6 / 1e-3,
+        T_max=max_epochs - 5,
+        end=max_epochs)
+]

@@ -1,9 +1,12 @@
 """MGMAE's flow-guided masker: propagation on exact flow, counts, RAFT,
-errors, training with VideoMAE and the demo config."""
+errors, training with VideoMAE, the demo config and the overhead tool."""
+import importlib.util
+import json
+
 import numpy as np
 import pytest
 import torch
-from conftest import demo_config, tiny_videomae
+from conftest import REPO_ROOT, demo_config, tiny_videomae
 from mmengine.runner import Runner
 
 from mmvmae.datasets.transforms import TubeMaskGenerator
@@ -14,6 +17,10 @@ from mmvmae.registry import MODELS
 MEAN = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1, 1)
 STD = torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1, 1)
 RANDOM_RAFT = dict(allow_random_flow=True, num_flow_updates=2)
+# Random RAFT weights are the point of these tests; pytest.warns still
+# checks the warning where it matters.
+pytestmark = pytest.mark.filterwarnings(
+    'ignore:FlowGuidedMasker uses a randomly initialized RAFT')
 
 # The moving square: 8 frames of 64x64, a 4x4 white square on black whose
 # top-left corner is (START + STEP * t) on both axes at frame t. With patch
@@ -259,3 +266,23 @@ def test_demo_config_trains(toy_data, tmp_path):
     assert runner.iter == 2  # 8 toy videos, 4 per batch
     loss = runner.message_hub.get_scalar('train/loss_pix').current()
     assert np.isfinite(loss)
+
+
+def test_benchmark_masking_smoke(tmp_path):
+    """The overhead tool runs and writes its ratios (no timing asserted)."""
+    path = REPO_ROOT + '/tools/analysis/benchmark_masking.py'
+    spec = importlib.util.spec_from_file_location('_benchmark_masking', path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    out = tmp_path / 'masking.json'
+    report = tool.main([
+        '--device', 'cpu', '--depth', '1', '--decoder-depth', '1',
+        '--frames', '4', '--img-size', '128', '--iters', '1', '--warmup',
+        '0', '--rounds', '1', '--num-flow-updates', '1', '--out', str(out)
+    ])
+    assert json.loads(out.read_text()) == json.loads(json.dumps(report))
+    assert set(report['models']) == {'tube', 'mgmae', 'mgmae_masker_alone'}
+    assert report['settings']['raft_pairs_per_step'] == 3
+    assert report['ratios']['step_time_mgmae_over_tube'] > 0
+    for name in ('tube', 'mgmae'):
+        assert np.isfinite(report['models'][name]['last_loss'])

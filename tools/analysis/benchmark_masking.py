@@ -121,7 +121,7 @@ def model_cfg(name: str, args) -> dict:
 def run_model(name: str, args, clips: torch.Tensor, samples: list,
               device: torch.device) -> dict:
     """Build, warm up and time one model (and the masker alone for
-    ``mgmae``); the model is freed before returning."""
+    ``mgmae``); the model is garbage once this returns."""
     torch.manual_seed(0)
     trainee = VideoMAETrainee(model_cfg(name, args), clips, samples, device,
                               args.dtype)
@@ -135,8 +135,6 @@ def run_model(name: str, args, clips: torch.Tensor, samples: list,
     if name == 'mgmae':
         run['mask_times'], run['mask_wall'] = time_steps(
             trainee.mask, args.iters, args.warmup, device)
-    del trainee, losses, step
-    release_memory(device)
     return run
 
 
@@ -208,6 +206,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         order = MODELS if index % 2 == 0 else MODELS[::-1]
         for name in order:
             run = run_model(name, args, clips, samples, device)
+            release_memory(device)
             runs[name].append(run)
             print(f'round {index} {name:5s} '
                   f"{args.batch_size * args.iters / run['wall']:.3f} "

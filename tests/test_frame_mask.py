@@ -1,6 +1,9 @@
 """Frame masking: whole temporal slices, exact counts, clear errors."""
 import numpy as np
 import pytest
+import torch
+from conftest import demo_config
+from mmengine.runner import Runner
 
 from mmvmae.datasets.transforms import FrameMaskGenerator
 
@@ -50,3 +53,17 @@ def test_frame_mask_ratio_must_leave_and_hide_slices(ratio, message):
 def test_frame_mask_bad_ratio_fails_at_build():
     with pytest.raises(ValueError, match=r'mask_ratio must be in \(0, 1\)'):
         FrameMaskGenerator(1.)
+
+
+def test_frame_mask_demo_config_trains(toy_data, tmp_path):
+    cfg = demo_config('frame-mask_vit-tiny-p8_1xb8-toy_pretrain', toy_data,
+                      str(tmp_path), **{'train_cfg.max_epochs': 1,
+                                        'train_dataloader.batch_size': 4})
+    runner = Runner.from_cfg(cfg)
+    sample = runner.train_dataloader.dataset[0][0]['data_samples']
+    assert len(sample.visible_ids) == 64  # 1 of 4 slices of 8x8 tokens
+    assert len(np.unique(sample.visible_ids // 64)) == 1
+    runner.train()
+    assert runner.iter == 2  # 8 videos, batch 4
+    loss = runner.message_hub.get_scalar('train/loss_pix').current()
+    assert torch.isfinite(torch.tensor(loss))

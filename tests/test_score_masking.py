@@ -3,8 +3,9 @@ score maps from files and MARLIN's fasking) and the model-side masker."""
 import numpy as np
 import pytest
 import torch
-from conftest import tiny_videomae
+from conftest import demo_config, tiny_videomae
 from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
 
 from mmvmae.datasets.transforms import (FaskingScores, LoadScoreMap,
                                         ScoreMaskGenerator)
@@ -406,3 +407,15 @@ def test_videomae_with_score_guided_masker_trains(encoder_checkpoint):
             assert not param.requires_grad, name
         else:
             assert param.grad is not None, name
+
+
+def test_score_mask_demo_config_trains(toy_data, tmp_path):
+    cfg = demo_config('score-mask_vit-tiny-p8_1xb8-toy_pretrain', toy_data,
+                      str(tmp_path), **{'train_cfg.max_epochs': 1,
+                                        'train_dataloader.batch_size': 4})
+    runner = Runner.from_cfg(cfg)
+    assert isinstance(runner.model.masker, ScoreGuidedMasker)
+    runner.train()
+    assert runner.iter == 2  # 8 videos, batch 4
+    loss = runner.message_hub.get_scalar('train/loss_pix').current()
+    assert torch.isfinite(torch.tensor(loss))

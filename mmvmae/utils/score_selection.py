@@ -61,7 +61,8 @@ def select_visible(scores: torch.Tensor,
 
     Raises:
         ValueError: On a bad shape or count, NaN scores, or, for
-            ``'multinomial'``, fewer than K tokens of non-zero probability.
+            ``'multinomial'``, fewer than K tokens of non-zero probability
+            (the value checks are skipped on the meta device).
     """
     if scores.dim() != 2:
         raise ValueError(f'scores must be (B, N), got shape '
@@ -69,7 +70,8 @@ def select_visible(scores: torch.Tensor,
     b, n = scores.shape
     if not 0 < num_visible <= n:
         raise ValueError(f'cannot keep {num_visible} of {n} tokens visible')
-    if torch.isnan(scores).any():
+    checked = not scores.is_meta  # the meta device has no values
+    if checked and torch.isnan(scores).any():
         raise ValueError('scores contain NaN')
     signed = scores.float() if keep == 'high' else -scores.float()
     noise = torch.rand(b, n, generator=generator, device=scores.device)
@@ -80,12 +82,12 @@ def select_visible(scores: torch.Tensor,
             dim=1, descending=True, stable=True)
         chosen = shuffle.gather(1, order[:, :num_visible])
     else:
-        if (signed == float('inf')).any():
+        if checked and (signed == float('inf')).any():
             raise ValueError(f"keep='{keep}' with multinomial sampling "
                              f"takes no {'+' if keep == 'high' else '-'}inf "
                              'scores (use topk to force tokens visible)')
         possible = (signed > float('-inf')).sum(1)
-        if (possible < num_visible).any():
+        if checked and (possible < num_visible).any():
             raise ValueError(
                 f'multinomial sampling of {num_visible} visible tokens, but '
                 f'only {int(possible.min())} tokens of a row have non-zero '

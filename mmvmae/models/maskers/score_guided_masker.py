@@ -6,7 +6,7 @@ import torch
 from mmvmae.registry import MODELS
 from mmvmae.utils.score_selection import VisibleSelector
 from ..algorithms.token_masks import TokenMasks
-from .base_token_masker import BaseTokenMasker, masks_from_visible
+from .base_token_masker import BaseTokenMasker
 from .base_token_scorer import BaseTokenScorer
 
 
@@ -64,4 +64,11 @@ class ScoreGuidedMasker(BaseTokenMasker):
                 f'{tuple(scores.shape)}, expected '
                 f'{(inputs.shape[0], num_tokens)} for grid {tuple(grid)}')
         visible = self.selector(scores.detach(), grid)
-        return masks_from_visible(visible, num_tokens)
+        # Distinct ids, equal counts by construction: the complement needs
+        # no count check (no host sync; runs on the meta device).
+        is_visible = torch.zeros_like(scores, dtype=torch.bool).scatter_(
+            1, visible, True)
+        order = torch.argsort((~is_visible).to(torch.int8), dim=1,
+                              stable=True)
+        masked = order[:, visible.shape[1]:]  # ascending: stable sort
+        return TokenMasks(visible, masked, masked)

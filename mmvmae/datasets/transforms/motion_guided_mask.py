@@ -11,22 +11,24 @@ from .mask_generator import BaseMaskGenerator, clip_shape
 SAMPLES_PER_TOKEN = 4
 
 
-def token_motion(results: Dict, grid: Tuple[int, int, int], patch_size: int,
-                 tubelet_size: int) -> np.ndarray:
-    """Motion between consecutive temporal slices, in tokens.
+def arriving_motion(results: Dict, grid: Tuple[int, int, int],
+                    patch_size: int, tubelet_size: int) -> np.ndarray:
+    """Motion of the content arriving at each token, slice to slice.
 
     Reads ``MotionVectorDecode``'s ``motion_fields`` (original-frame
     coordinates) at the first frame of each slice and maps the differences
     onto the final clip: the crop ``crop_quadruple`` (kept by mmaction2's
     crops in fractions of the original frame), the resize to the clip
     size, and a ``flip`` (assumed to come after the crops, as in
-    mmaction2's pipelines).
+    mmaction2's pipelines). Like the codec's vectors, the motion is indexed
+    by where the content arrives: token ``y`` of slice ``s + 1`` shows what
+    was at ``y - motion[s, y]`` in slice ``s``.
 
     Returns:
-        np.ndarray: ``(T' - 1, H', W', 2)`` displacement ``(dx, dy)`` of
-        each token's content from slice ``s`` to ``s + 1``.
+        np.ndarray: ``(T' - 1, H', W', 2)`` displacements ``(dx, dy)`` in
+        tokens.
     """
-    t, h, w = grid
+    _, h, w = grid
     frames, height, width = clip_shape(results)
     frame_inds = np.asarray(results['frame_inds']).reshape(-1)
     if len(frame_inds) != frames:
@@ -64,6 +66,38 @@ def token_motion(results: Dict, grid: Tuple[int, int, int], patch_size: int,
     return motion
 
 
+def departing_motion(arriving: np.ndarray) -> np.ndarray:
+    """Where the content of each token goes: ``arriving`` turned around.
+
+    Every token ``y`` sends its motion back to the token it came from,
+    ``round(y - arriving[y])``; when several arrive from one token the
+    largest motion wins (a moving object covers what it passes), and a
+    token nothing came from (it gets covered) keeps its own motion. This
+    moves the trailing edge of an object with it, where the arriving field
+    already shows the uncovered background.
+
+    Args:
+        arriving (np.ndarray): ``(H', W', 2)`` motion ``(dx, dy)`` of one
+            slice step of :func:`arriving_motion`.
+
+    Returns:
+        np.ndarray: ``(H', W', 2)`` motion indexed by the starting token.
+    """
+    h, w, _ = arriving.shape
+    rows, cols = np.mgrid[:h, :w]
+    src_rows = np.round(rows - arriving[..., 1]).astype(int).ravel()
+    src_cols = np.round(cols - arriving[..., 0]).astype(int).ravel()
+    inside = np.flatnonzero((src_rows >= 0) & (src_rows < h) &
+                            (src_cols >= 0) & (src_cols < w))
+    sources = src_rows[inside] * w + src_cols[inside]
+    vectors = arriving.reshape(-1, 2)[inside]
+    order = np.lexsort((np.hypot(*vectors.T), sources))
+    largest = order[np.r_[sources[order][1:] != sources[order][:-1], True]]
+    departing = arriving.reshape(-1, 2).copy()
+    departing[sources[largest]] = vectors[largest]
+    return departing.reshape(h, w, 2)
+
+
 def track_visible(start: np.ndarray, motion: np.ndarray) -> np.ndarray:
     """Move visible token positions along ``motion``, one per cell.
 
@@ -75,8 +109,9 @@ def track_visible(start: np.ndarray, motion: np.ndarray) -> np.ndarray:
     Args:
         start (np.ndarray): ``(n, 2)`` distinct ``(row, col)`` cells of the
             first slice.
-        motion (np.ndarray): ``(T' - 1, H', W', 2)`` from
-            :func:`token_motion`.
+        motion (np.ndarray): ``(T' - 1, H', W', 2)`` motion ``(dx, dy)``
+            of each token's content to the next slice
+            (:func:`departing_motion`).
 
     Returns:
         np.ndarray: ``(T', n)`` flat cell indices, distinct within a slice.
@@ -113,9 +148,12 @@ class MotionGuidedMaskGenerator(BaseMaskGenerator):
     temporal slice, starting from a random choice in the first slice. The
     visible tokens then move with the content under them: each slice's
     visible positions are the previous slice's moved by the motion of
-    ``MotionVectorDecode`` (see :func:`token_motion`, :func:`track_visible`),
+    ``MotionVectorDecode`` (:func:`arriving_motion`,
+    :func:`departing_motion`, :func:`track_visible`),
     so a masked object stays masked while it moves, instead of walking out
-    of a fixed tube into visible positions.
+    of a fixed tube into visible positions. The paper's exact construction
+    (mask shape, interpolation) is not public; this is mmvmae's design, see
+    docs/methods/mgm.md.
 
     A clip without motion vectors (no ``motion_fields``, as from
     ``DecordDecode`` or frame lists, or a stream without any, such as
@@ -124,6 +162,7 @@ class MotionGuidedMaskGenerator(BaseMaskGenerator):
     and counted in :attr:`fallbacks` (per loader process).
 
     Must follow ``MotionVectorDecode`` and the geometric augmentations.
+    :attr:`motion` keeps the last clip's token motion (None without one).
 
     Args:
         mask_ratio (float): Fraction of tokens hidden from the encoder.
@@ -149,8 +188,10 @@ class MotionGuidedMaskGenerator(BaseMaskGenerator):
         """Add ``visible_ids`` and ``masked_ids`` that follow the motion."""
         self.motion = None
         if results.get('motion_vectors_found', False):
-            self.motion = token_motion(results, self.token_grid(results),
+            arriving = arriving_motion(results, self.token_grid(results),
                                        self.patch_size, self.tubelet_size)
+            self.motion = np.asarray([departing_motion(a) for a in arriving],
+                                     float).reshape(arriving.shape)
         else:
             self.without_motion(results.get('filename', '<unknown file>'))
         return super().transform(results)

@@ -15,7 +15,7 @@ from mmengine.runner import Runner
 
 from mmvmae.datasets.transforms import AsymmetricTubeMaskGenerator
 from mmvmae.models import FeatureAlignmentLoss
-from mmvmae.registry import MODELS
+from mmvmae.registry import MODELS, TRANSFORMS
 from mmvmae.utils import mmvmae_to_hf, mmvmae_to_official
 
 AMD_DEMO = 'amd_vit-tiny-p8_1xb8-toy_pretrain'
@@ -169,6 +169,32 @@ def test_losses_and_gradients_reach_every_trainable_parameter(teacher_file):
                if p.grad is None or not p.grad.abs().sum() > 0]
     assert not no_grad
     assert all(p.grad is None for p in model.teacher.parameters())
+
+
+def test_dual_masking_decoder_predicts_decoder_kept_tokens(teacher_file):
+    """With VideoMAE V2's running-cell mask after the asymmetric one, the
+    student decoder predicts the decoder-kept tokens."""
+    np.random.seed(0)
+    transforms = [AsymmetricTubeMaskGenerator(patch_size=8),
+                  TRANSFORMS.build(dict(type='RunningCellDecoderMask'))]
+    samples = []
+    for _ in range(2):
+        results = clip(frames=4, size=32)
+        for transform in transforms:
+            results = transform(results)
+        sample = ActionDataSample()
+        for key in ('visible_ids', 'masked_ids', 'diff_ids', 'decoder_ids'):
+            sample.set_field(results[key], key)
+        samples.append(sample)
+    model = build_amd(teacher_file)
+    queries = []
+    model.neck.register_forward_hook(
+        lambda module, args, out: queries.append(args[2]))
+    losses = model.loss(torch.randn(2, 3, 4, 32, 32), samples)
+    assert torch.isfinite(sum(losses.values()))
+    assert queries[0].shape == (2, 16)  # half of the 32 tokens
+    assert torch.equal(queries[0][0],
+                       torch.as_tensor(samples[0].decoder_ids))
 
 
 def test_predict_mode_reconstructs_for_visualization(teacher_file):

@@ -12,7 +12,7 @@ from mmvmae.datasets.transforms import (FaskingScores, LoadScoreMap,
 from mmvmae.datasets.transforms.fasking_scores import FACE_PARTS
 from mmvmae.models.maskers import (EncoderTokenScorer, FrameDifferenceScorer,
                                    ScoreGuidedMasker)
-from mmvmae.registry import MODELS
+from mmvmae.registry import DATASETS, MODELS
 from mmvmae.utils.score_selection import (VisibleSelector, num_visible,
                                           select_visible)
 
@@ -419,3 +419,49 @@ def test_score_mask_demo_config_trains(toy_data, tmp_path):
     assert runner.iter == 2  # 8 videos, batch 4
     loss = runner.message_hub.get_scalar('train/loss_pix').current()
     assert torch.isfinite(torch.tensor(loss))
+
+
+
+def test_marlin_pipeline_on_toy_videos(toy_data, tmp_path):
+    """The documented fasking pipeline, with crops and flips, on decoded
+    toy videos and stored parsing maps: in every slice the visible tokens
+    are the highest-priority ones (no masked token outranks a visible
+    one)."""
+    labels = np.full((16, 64, 64), SKIN, np.uint8)
+    labels[:, :, :12] = labels[:, :, -12:] = BACKGROUND
+    labels[:, 20:44, 20:44] = 6  # nose
+    labels[:, 44:52, 24:40] = 8  # mouth
+    for i in range(8):
+        np.save(tmp_path / f'train_{i:05d}.npy', labels)
+    dataset = DATASETS.build(dict(
+        type='VideoClipDataset',
+        ann_file=f'{toy_data}/pretrain_list.txt',
+        data_prefix=dict(video=f'{toy_data}/videos'),
+        sampler=dict(type='SampleFrames', clip_len=8, frame_interval=2,
+                     num_clips=1),
+        pipeline=[
+            dict(type='MultiScaleCrop', input_size=64,
+                 scales=(1, .875, .75, .66), random_crop=False,
+                 max_wh_scale_gap=1),
+            dict(type='Resize', scale=(64, 64), keep_ratio=False),
+            dict(type='Flip', flip_ratio=0.5),
+            dict(type='LoadScoreMap', key='face_parsing',
+                 interpolation='nearest',
+                 path_template=f'{tmp_path}/{{stem}}.npy'),
+            dict(type='FormatShape', input_format='NCTHW'),
+            dict(type='FaskingScores', patch_size=8, tubelet_size=2),
+            dict(type='ScoreMaskGenerator', mask_ratio=0.75, patch_size=8,
+                 tubelet_size=2, keep='high', sample='topk'),
+        ]))
+    np.random.seed(0)
+    for index in range(8):
+        out = dataset[index]
+        assert out['face_parsing'].shape == (8, 64, 64)
+        scores = out['score_map'].reshape(4, 64)
+        visible = np.zeros(256, bool)
+        visible[out['visible_ids']] = True
+        visible = visible.reshape(4, 64)
+        assert (visible.sum(1) == 16).all()
+        for t in range(4):
+            assert scores[t][visible[t]].min() >= scores[t][~visible[t]].max()
+        assert scores.max() == 7  # background present after the crop

@@ -1,4 +1,6 @@
 """MGM: motion vectors decoded with PyAV move the mask with the content."""
+import importlib.util
+import json
 import math
 import os.path as osp
 import random
@@ -368,3 +370,21 @@ def test_demo_config_trains_two_iterations(toy_data, tmp_path):
     generator = next(t for t in runner.train_dataloader.dataset.pipeline
                      .transforms if isinstance(t, MotionGuidedMaskGenerator))
     assert generator.fallbacks == 0  # the toy videos carry motion vectors
+
+
+def test_loading_benchmark_reports_both_variants(tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        '_mgm_loading_tool',
+        osp.join(REPO_ROOT, 'tools', 'analysis', 'benchmark_mgm_loading.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    write_video(tmp_path / 'clip.mp4', frames=70, options=X264, width=320,
+                height=240, side=96, step=2, y0=72)
+    out = tmp_path / 'report.json'
+    tool.main(['--videos', str(tmp_path / '*.mp4'), '--iters', '1',
+               '--rounds', '1', '--out', str(out)])
+    report = json.loads(out.read_text())
+    assert report['mgm']['timed_steps'] == report['tube']['timed_steps'] == 2
+    assert report['mgm_fallbacks'] == 0
+    assert set(report['ratios_mgm_over_tube']) == {
+        'clip_time_p50', 'decode', 'mask'}

@@ -33,10 +33,10 @@ def rasterize_vectors(vectors: np.ndarray, shape: Tuple[int, int],
         references.
     """
     grid_h, grid_w = -(-shape[0] // block_size), -(-shape[1] // block_size)
-    sums = np.zeros((2, grid_h, grid_w, 2), np.float64)
-    counts = np.zeros((2, grid_h, grid_w), np.float64)
+    size = 2 * grid_h * grid_w
     if len(vectors) == 0:
-        return sums, counts
+        return (np.zeros((2, grid_h, grid_w, 2)),
+                np.zeros((2, grid_h, grid_w)))
     scale = np.maximum(vectors['motion_scale'].astype(np.float64), 1)
     offset = np.stack([vectors['motion_x'], vectors['motion_y']], -1) / scale[
         :, None]
@@ -60,9 +60,11 @@ def rasterize_vectors(vectors: np.ndarray, shape: Tuple[int, int],
         np.cumsum(covered) - covered, covered)
     cols = left[owner] + rank % width[owner]
     rows = top[owner] + rank // width[owner]
-    direction = future[owner].astype(int)
-    np.add.at(sums, (direction, rows, cols), displacement[owner])
-    np.add.at(counts, (direction, rows, cols), 1)
+    cells = (future[owner] * grid_h + rows) * grid_w + cols
+    sums = np.stack([
+        np.bincount(cells, displacement[owner, i], size) for i in (0, 1)
+    ], -1).reshape(2, grid_h, grid_w, 2)
+    counts = np.bincount(cells, minlength=size).reshape(2, grid_h, grid_w)
     return sums, counts
 
 
@@ -116,15 +118,16 @@ class MotionVectorDecode(BaseTransform):
 
     - ``motion_fields``: dict frame index -> ``float32`` array
       ``(ceil(H / block_size), ceil(W / block_size), 2)``, the ``(dx, dy)``
-      displacement in original pixels accumulated from the first frame of
-      the video to that frame. The motion between two decoded frames
-      ``a < b`` is ``motion_fields[b] - motion_fields[a]`` (summed without
-      warping, accurate for the few frames between sampled frames). Being
-      keyed by frame index, it serves every clip taken from the union.
+      displacement in original pixels accumulated from the first requested
+      frame (zeros there) to that frame. The motion between two requested
+      frames ``a < b`` is ``motion_fields[b] - motion_fields[a]``: the
+      per-frame fields of the frames in between, summed at fixed positions
+      (no warping; fine over the few frames between sampled frames). Keyed
+      by frame index, it serves every clip taken from the union.
     - ``motion_block_size``: ``block_size``.
-    - ``motion_vectors_found``: whether any decoded frame carried motion
-      vectors (False for intra-only streams, MJPEG, VP9 and others whose
-      decoder exports none).
+    - ``motion_vectors_found``: whether a frame after the first requested
+      one carried motion vectors (never for intra-only streams, MJPEG, VP9
+      and other codecs whose decoder exports none).
 
     The file is opened from ``filename`` with FFmpeg's ``+export_mvs``
     (any init that sets ``total_frames`` works: ``DecordInit``,
@@ -150,7 +153,7 @@ class MotionVectorDecode(BaseTransform):
         filename = results['filename']
         frame_inds = np.asarray(results['frame_inds']).reshape(-1)
         wanted = set(frame_inds.tolist())
-        last = max(wanted)
+        first, last = min(wanted), max(wanted)
         frames, rasters, anchors = {}, [], []
         found = pending_future = False
         with av.open(filename) as container:
@@ -160,7 +163,10 @@ class MotionVectorDecode(BaseTransform):
                 if index in wanted:
                     frames[index] = frame.to_ndarray(format='rgb24')
                 anchor = PictureType(frame.pict_type) not in BIDIRECTIONAL
-                vectors = frame.side_data.get('MOTION_VECTORS')
+                # Motion up to the first wanted frame moves no mask.
+                vectors = (
+                    frame.side_data.get('MOTION_VECTORS')
+                    if index > first else None)
                 raster = None
                 if vectors is not None and len(vectors):
                     found = True
@@ -191,16 +197,17 @@ class MotionVectorDecode(BaseTransform):
 
     def accumulate(self, rasters: list, anchors: list, wanted: list,
                    shape: Tuple[int, int]) -> Dict[int, np.ndarray]:
-        """Displacement from the first frame to each wanted frame."""
+        """Displacement from the first wanted frame to each wanted frame."""
         grid = (-(-shape[0] // self.block_size),
                 -(-shape[1] // self.block_size), 2)
         if all(r is None for r in rasters):
             return {i: np.zeros(grid, np.float32) for i in wanted}
         velocities = frame_velocities(rasters, anchors)
-        total, fields, start = np.zeros(grid), {}, 1
+        fields, total, previous = {}, np.zeros(grid), wanted[0]
         for index in wanted:
-            total = total + sum(velocities[start:index + 1], np.zeros(grid))
-            start = max(start, index + 1)
+            total = total + sum(velocities[previous + 1:index + 1],
+                                np.zeros(grid))
+            previous = index
             fields[index] = total.astype(np.float32)
         return fields
 

@@ -144,6 +144,38 @@ def test_holes_take_the_initial_map():
     torch.testing.assert_close(volume[0, 1, :, :8], initial[0, :, :8])
 
 
+class ConstantFlowNet(torch.nn.Module):
+    """Stands in for RAFT: flow (4, 2) px at the resolution it is given."""
+
+    def __init__(self):
+        super().__init__()
+        self.anchor = torch.nn.Parameter(torch.zeros(1))
+        self.batches = []
+
+    def forward(self, image1, image2, num_flow_updates):
+        self.batches.append(image1.shape)
+        flow = torch.zeros(image1.shape[0], 2, *image1.shape[-2:])
+        flow[:, 0], flow[:, 1] = 4., 2.
+        return [flow]
+
+
+def test_flow_at_flow_size_is_resized_rescaled_and_chunked():
+    masker = MODELS.build(
+        dict(type='FlowGuidedMasker', input_size=32, patch_size=8,
+             mask_ratio=0.75, flow_size=128, flow_batch_size=2,
+             **RANDOM_RAFT))
+    net = ConstantFlowNet()
+    object.__setattr__(masker, 'flow_net', net)
+    frames = torch.zeros(5, 3, 32, 32)
+    flow = masker.estimate_flow(frames, frames)
+    # 128 px -> 32 px: a 4 x 2 px flow is 1 x 0.5 px on the clip.
+    assert flow.shape == (5, 2, 32, 32)
+    assert torch.allclose(flow[:, 0], torch.ones(1))
+    assert torch.allclose(flow[:, 1], torch.full((1, ), 0.5))
+    assert [shape[0] for shape in net.batches] == [2, 2, 1]
+    assert {tuple(shape[-2:]) for shape in net.batches} == {(128, 128)}
+
+
 def test_initial_map_is_max_of_gaussians_on_patch_centres(seeded):
     masker = exact_flow_masker(0, sigma=None)
     assert masker.sigma == pytest.approx(PATCH / 2**0.5)

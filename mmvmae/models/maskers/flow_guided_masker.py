@@ -236,7 +236,7 @@ class FlowGuidedMasker(BaseTokenMasker):
             raise ValueError(f'clip size {height}x{width} is not divisible '
                              f'by patch_size={self.patch_size}')
         per_slice = (height // self.patch_size) * (width // self.patch_size)
-        visible = per_slice - int(self.mask_ratio * per_slice)
+        visible = self.visible_per_slice(per_slice)
         if visible in (0, per_slice):
             raise ValueError(
                 f'mask_ratio={self.mask_ratio} leaves {visible} of '

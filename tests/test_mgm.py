@@ -357,6 +357,22 @@ def test_config_pipelines_use_motion_on_a_real_video(path, tmp_path, seeded):
         assert (counts == counts[0]).all() and counts[0] > 0
 
 
+def test_toy_motion_points_in_the_class_direction(toy_data):
+    """The toy classes are motion directions (left, right, up, down): the
+    median codec motion of the moving blocks says which."""
+    directions = {0: (0, -1), 1: (0, 1), 2: (1, -1), 3: (1, 1)}
+    lines = Path(toy_data, 'train_list.txt').read_text().split()
+    for name, label in zip(lines[::2], map(int, lines[1::2])):
+        results = decode(osp.join(toy_data, 'videos', name), range(0, 16, 2))
+        fields = results['motion_fields']
+        steps = np.stack([fields[b] - fields[b - 2] for b in range(2, 16, 2)])
+        moving = steps[np.hypot(*np.moveaxis(steps, -1, 0)) > 1]
+        motion = np.median(moving, axis=0)
+        axis, sign = directions[label]
+        assert np.argmax(np.abs(motion)) == axis, (name, label, motion)
+        assert np.sign(motion[axis]) == sign, (name, label, motion)
+
+
 def test_demo_config_trains_two_iterations(toy_data, tmp_path):
     cfg = demo_config(
         'mgm_vit-tiny-p8_1xb8-toy_pretrain', toy_data, str(tmp_path), **{

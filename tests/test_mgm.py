@@ -362,7 +362,7 @@ def test_toy_motion_points_in_the_class_direction(toy_data):
     median codec motion of the moving blocks says which."""
     directions = {0: (0, -1), 1: (0, 1), 2: (1, -1), 3: (1, 1)}
     lines = Path(toy_data, 'train_list.txt').read_text().split()
-    for name, label in zip(lines[::2], map(int, lines[1::2])):
+    for name, label in zip(lines[::2], map(int, lines[1::2]), strict=True):
         results = decode(osp.join(toy_data, 'videos', name), range(0, 16, 2))
         fields = results['motion_fields']
         steps = np.stack([fields[b] - fields[b - 2] for b in range(2, 16, 2)])

@@ -114,7 +114,9 @@ class MotionVectorDecode(BaseTransform):
     A drop-in replacement of ``DecordDecode`` (also as the ``decoder`` of
     ``VideoClipDataset``, which hands it the sorted union of all repeats'
     frame indices): it writes ``imgs`` (RGB ``uint8`` frames in the order
-    of ``frame_inds``), ``original_shape`` and ``img_shape``, plus
+    of ``frame_inds``), ``original_shape`` and ``img_shape``, plus the keys
+    below, into the dict it is given (as ``DecordDecode`` does; that is how
+    ``VideoClipDataset`` passes them on to every repeat):
 
     - ``motion_fields``: dict frame index -> ``float32`` array
       ``(ceil(H / block_size), ceil(W / block_size), 2)``, the ``(dx, dy)``

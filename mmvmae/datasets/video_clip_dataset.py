@@ -95,7 +95,8 @@ class VideoClipDataset(VideoDataset):
             np.concatenate(indices), return_inverse=True)
         info.update({k: samples[0][k] for k in sampled_keys})
         info['frame_inds'] = union
-        frames = self.decoder(info)['imgs']
+        info = self.decoder(info)
+        frames = info['imgs']
         clips, start = [], 0
         for sample, index in zip(samples, indices):
             clip = dict(info, **{k: sample[k] for k in sampled_keys})

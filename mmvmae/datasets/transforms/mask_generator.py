@@ -25,7 +25,9 @@ def clip_shape(results: Dict) -> Tuple[int, int, int]:
 class BaseMaskGenerator(BaseTransform):
     """Base of transforms that choose the encoder-visible tokens.
 
-    Subclasses implement :meth:`masked_tokens`; this class checks the grid
+    Subclasses implement :meth:`masked_tokens` (and
+    :meth:`sample_masked_tokens` when the mask depends on the sample); this
+    class checks the grid
     and writes sorted index arrays ``visible_ids`` and ``masked_ids``
     (int64, tokens in ``(t h w)`` order) into the results. Randomness comes
     from ``numpy.random`` (seeded per worker by mmengine).
@@ -64,12 +66,18 @@ class BaseMaskGenerator(BaseTransform):
     def masked_tokens(self, grid: Tuple[int, int, int]) -> np.ndarray:
         """Flat indices of the masked tokens of ``grid``."""
 
+    def sample_masked_tokens(self, results: Dict,
+                             grid: Tuple[int, int, int]) -> np.ndarray:
+        """Masked tokens of this sample; override when the mask depends on
+        the sample (scores, motion). Defaults to :meth:`masked_tokens`."""
+        return self.masked_tokens(grid)
+
     def transform(self, results: Dict) -> Dict:
         """Add ``visible_ids`` and ``masked_ids`` to ``results``."""
         grid = self.token_grid(results)
         num_tokens = grid[0] * grid[1] * grid[2]
         masked = np.zeros(num_tokens, dtype=bool)
-        masked[self.masked_tokens(grid)] = True
+        masked[self.sample_masked_tokens(results, grid)] = True
         if masked.all() or not masked.any():
             raise ValueError(
                 f'mask_ratio={self.mask_ratio} leaves '

@@ -1,5 +1,5 @@
 """Motion-guided masking (MGM): masks that move with the codec's motion."""
-from typing import Dict, Optional, Tuple
+from typing import Dict, Tuple
 
 import numpy as np
 from mmengine.logging import print_log
@@ -182,19 +182,18 @@ class MotionGuidedMaskGenerator(BaseMaskGenerator):
                              f'{fallback!r}')
         self.fallback = fallback
         self.fallbacks = 0
-        self.motion: Optional[np.ndarray] = None
 
-    def transform(self, results: Dict) -> Dict:
-        """Add ``visible_ids`` and ``masked_ids`` that follow the motion."""
-        self.motion = None
-        if results.get('motion_vectors_found', False):
-            arriving = arriving_motion(results, self.token_grid(results),
-                                       self.patch_size, self.tubelet_size)
-            self.motion = np.asarray([departing_motion(a) for a in arriving],
-                                     float).reshape(arriving.shape)
-        else:
+    def sample_masked_tokens(self, results: Dict,
+                             grid: Tuple[int, int, int]) -> np.ndarray:
+        """Masked tokens that follow the sample's motion."""
+        if not results.get('motion_vectors_found', False):
             self.without_motion(results.get('filename', '<unknown file>'))
-        return super().transform(results)
+            return self.masked_tokens(grid)
+        arriving = arriving_motion(results, grid, self.patch_size,
+                                   self.tubelet_size)
+        motion = np.asarray([departing_motion(a) for a in arriving],
+                            float).reshape(arriving.shape)
+        return self.track(grid, motion)
 
     def without_motion(self, filename: str) -> None:
         """Raise, or count and log a fallback to tube masking."""
@@ -211,14 +210,18 @@ class MotionGuidedMaskGenerator(BaseMaskGenerator):
             logger='current', level=30)
 
     def masked_tokens(self, grid: Tuple[int, int, int]) -> np.ndarray:
-        """Masked token indices: all but the tracked visible cells."""
+        """Masked tokens without motion: a tube mask."""
+        t, h, w = grid
+        return self.track(grid, np.zeros((t - 1, h, w, 2)))
+
+    def track(self, grid: Tuple[int, int, int],
+              motion: np.ndarray) -> np.ndarray:
+        """Masked token indices: all but the cells tracked from a random
+        first-slice choice along ``motion`` (T'-1, H', W', 2)."""
         t, h, w = grid
         per_slice = h * w
         num_visible = per_slice - int(self.mask_ratio * per_slice)
         first = np.random.permutation(per_slice)[:num_visible]
-        motion = self.motion
-        if motion is None:
-            motion = np.zeros((t - 1, h, w, 2))
         visible = track_visible(np.stack(divmod(first, w), -1), motion)
         masked = np.ones((t, per_slice), bool)
         np.put_along_axis(masked, visible, False, axis=1)

@@ -1,5 +1,5 @@
 """Score-guided masking from a map carried by the sample."""
-from typing import Dict, Optional, Tuple
+from typing import Dict, Tuple
 
 import numpy as np
 import torch
@@ -90,35 +90,26 @@ class ScoreMaskGenerator(BaseMaskGenerator):
             np.asarray(results[self.score_key], dtype=np.float32),
             clip_shape(results), grid, self.score_key)
 
-    def masked_tokens(self,
-                      grid: Tuple[int, int, int],
-                      scores: Optional[np.ndarray] = None) -> np.ndarray:
-        """Masked token indices given per-token ``scores`` (T', H', W').
+    def masked_tokens(self, grid: Tuple[int, int, int]) -> np.ndarray:
+        """Masked tokens when every token scores the same: a uniform choice
+        with this generator's counts."""
+        return self.select_masked(np.zeros(grid, np.float32))
 
-        Without scores every token scores the same: a uniform choice with
-        this generator's counts.
-        """
-        if scores is None:
-            scores = np.zeros(grid, np.float32)
+    def sample_masked_tokens(self, results: Dict,
+                             grid: Tuple[int, int, int]) -> np.ndarray:
+        """Masked tokens chosen by the sample's scores."""
+        return self.select_masked(self.token_scores(results, grid))
+
+    def select_masked(self, scores: np.ndarray) -> np.ndarray:
+        """Masked token indices given per-token ``scores`` (T', H', W')."""
         generator = torch.Generator().manual_seed(
             int(np.random.randint(2**31)))
         visible = self.selector(
             torch.from_numpy(np.ascontiguousarray(scores)).reshape(1, -1),
-            grid, generator)[0].numpy()
+            scores.shape, generator)[0].numpy()
         masked = np.ones(scores.size, dtype=bool)
         masked[visible] = False
         return np.flatnonzero(masked)
-
-    def transform(self, results: Dict) -> Dict:
-        """Add ``visible_ids`` and ``masked_ids`` chosen by the scores."""
-        grid = self.token_grid(results)
-        masked = np.zeros(int(np.prod(grid)), dtype=bool)
-        masked[self.masked_tokens(grid, self.token_scores(results,
-                                                          grid))] = True
-        results['visible_ids'] = np.flatnonzero(~masked).astype(np.int64)
-        results['masked_ids'] = np.flatnonzero(masked).astype(np.int64)
-        results['token_grid'] = grid
-        return results
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(patch_size={self.patch_size}, '

@@ -139,3 +139,17 @@ def test_mask_grid_dims_masked_tokens():
     tile = grid[LABEL_HEIGHT:, :4]
     assert (tile[:2, 2:] == 255).all()  # the visible patch
     assert (tile[2:] < 255).all() and (tile[:2, :2] < 255).all()
+
+
+def test_motion_guided_masks_follow_the_codec_motion(tool, video):
+    """The tool decodes motion vectors too: MGM's visible tokens move with
+    the square instead of staying a tube (fallback='error' proves the
+    vectors were found)."""
+    clip = tool.read_clip(video, frames=8, frame_interval=2, size=32)
+    sizes = dict(mask_ratio=0.75, patch_size=8, tubelet_size=2, size=32)
+    visible = tool.visible_map(
+        [dict(type='MotionGuidedMaskGenerator', fallback='error')], clip,
+        sizes, seed=0)
+    assert visible.shape == (4, 4, 4)
+    assert visible.reshape(4, -1).sum(1).tolist() == [4] * 4
+    assert not (visible == visible[0]).all()

@@ -178,7 +178,8 @@ def read_clip(path: str, frames: int, frame_interval: int,
             dict(type='SampleFrames', clip_len=frames,
                  frame_interval=frame_interval, num_clips=1,
                  test_mode=True),
-            dict(type='DecordDecode'),
+            # Decord's frames plus the codec's motion vectors (for MGM).
+            dict(type='MotionVectorDecode'),
             dict(type='Resize', scale=(-1, size)),
             dict(type='CenterCrop', crop_size=size),
             dict(type='FormatShape', input_format='NCTHW'))

@@ -314,7 +314,7 @@ def test_teacher_shape_mismatch_names_key_shapes_and_path(tmp_path):
     with pytest.raises(ValueError) as error:
         build_amd(path)
     message = str(error.value)
-    assert path in message
+    assert path in message and 'model.teacher_checkpoint' in message
     assert ('backbone.blocks.0.attn.qkv.weight: (144, 48) in the checkpoint,'
             ' (192, 64) in the model') in message
 
@@ -331,7 +331,9 @@ def test_teacher_missing_block_is_named(teacher_file, tmp_path):
 def test_missing_teacher_file_is_named(tmp_path):
     path = str(tmp_path / 'no_teacher.pth')
     model = MODELS.build(amd_cfg(path))  # building reads no file
-    with pytest.raises(FileNotFoundError, match='no_teacher.pth'):
+    with pytest.raises(FileNotFoundError,
+                       match=r'AMD teacher \(model.teacher_checkpoint\) at '
+                       r'.*no_teacher.pth'):
         model.init_weights()
 
 

@@ -37,10 +37,11 @@ def to_mmvmae_layout(state_dict: Mapping[str, torch.Tensor]
     return conversion.state_dict, conversion.source
 
 
-def read_weights(path: str) -> StateDict:
-    """The state dict of a checkpoint file (or transformers directory)."""
+def read_weights(path: str, role: str = 'the encoder') -> StateDict:
+    """The state dict of a checkpoint file (or transformers directory);
+    ``role`` names its use in the error for a missing path."""
     if not osp.exists(path):
-        raise FileNotFoundError(f'no checkpoint at {path}')
+        raise FileNotFoundError(f'no checkpoint for {role} at {path}')
     if osp.isdir(path) or path.endswith('.safetensors'):
         return convert.load_hf_state_dict(path)[0]
     return convert.extract_state_dict(convert.load_torch_file(path))[0]
@@ -57,7 +58,8 @@ def _listed(lines: list) -> str:
 
 def load_encoder_checkpoint(encoder: nn.Module,
                             path: str,
-                            prefix: str = 'backbone.') -> str:
+                            prefix: str = 'backbone.',
+                            role: str = 'the encoder') -> str:
     """Load the encoder weights of a checkpoint into ``encoder``, strictly.
 
     Reads mmvmae / mmaction2 checkpoints (a Runner's or a converted one),
@@ -72,6 +74,8 @@ def load_encoder_checkpoint(encoder: nn.Module,
         path (str): Checkpoint file or transformers directory.
         prefix (str): Prefix of the encoder keys in mmvmae layout.
             Defaults to ``'backbone.'``.
+        role (str): What the encoder is, for error messages. Defaults to
+            ``'the encoder'``.
 
     Returns:
         str: What was loaded, for the log.
@@ -81,7 +85,7 @@ def load_encoder_checkpoint(encoder: nn.Module,
         ValueError: Naming the keys that are missing, unexpected or of
             another shape, with both shapes, and ``path``.
     """
-    weights, source = to_mmvmae_layout(read_weights(path))
+    weights, source = to_mmvmae_layout(read_weights(path, role))
     weights = {
         key[len(prefix):]: value
         for key, value in weights.items() if key.startswith(prefix)
@@ -104,8 +108,8 @@ def load_encoder_checkpoint(encoder: nn.Module,
     ]
     if problems:
         raise ValueError(
-            f'{path} ({source} layout) does not fit the '
-            f'{type(encoder).__name__} encoder ({len(problems)} problems):'
+            f'{path} ({source} layout) does not fit {role} '
+            f'({type(encoder).__name__}, {len(problems)} problems):'
             f'{_listed(problems)}\nCheck the encoder arch and its final '
             'norm: a pretraining encoder ends in norm '
             '(use_mean_pooling=False), a fine-tuned one in fc_norm '

@@ -146,10 +146,10 @@ class AMD(VideoMAE):
     def init_weights(self) -> None:
         """Initialize the student, then load the teacher's weights."""
         super().init_weights()
-        print_log(
-            'AMD teacher: ' +
-            load_encoder_checkpoint(self.teacher, self.teacher_checkpoint),
-            logger='current')
+        loaded = load_encoder_checkpoint(
+            self.teacher, self.teacher_checkpoint,
+            role='the AMD teacher (model.teacher_checkpoint)')
+        print_log(f'AMD teacher: {loaded}', logger='current')
 
     @torch.no_grad()
     def teacher_features(

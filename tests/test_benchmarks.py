@@ -79,6 +79,25 @@ def test_get_flops_table(capsys):
     assert 'videomae-s' in capsys.readouterr().out
 
 
+CONFIGS = Path(__file__).resolve().parents[1] / 'configs'
+
+
+@pytest.mark.parametrize('config, visible', [
+    ('demo/amd_vit-tiny-p8_1xb8-toy_pretrain.py', 4 * (64 - int(.9 * 64))),
+    ('demo/adamae_vit-tiny-p8_1xb8-toy_pretrain.py', 'model-side'),
+])
+def test_get_flops_of_methods_that_bypass_the_encoder_forward(
+        config, visible):
+    """AMD (teacher index keys) and AdaMAE (model-side masks) count; their
+    encoders, run through ``embed`` / ``encode_tokens``, are credited."""
+    get_flops = load_tool('get_flops')
+    row = get_flops.config_flops(str(CONFIGS / config))
+    assert row['visible_tokens'] == visible
+    assert row['forward_by_module']['backbone'] > 0
+    assert row['forward_by_module']['neck'] > 0
+    assert sum(row['forward_by_module'].values()) <= row['forward']
+
+
 def test_benchmark_pretrain_smoke(tmp_path):
     tool = load_tool('benchmark_pretrain')
     out = tmp_path / 'pretrain.json'

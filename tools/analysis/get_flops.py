@@ -108,11 +108,20 @@ class AttentionOpRecorder(TorchDispatchMode):
 
 
 def _by_module(counter: FlopCounterMode) -> Dict[str, int]:
-    """FLOPs per direct child of the root module (e.g. backbone, neck)."""
+    """FLOPs per direct child of the root module (e.g. backbone, neck).
+
+    A child whose ``forward`` is bypassed (AdaMAE and AMD call the
+    encoder's ``embed`` / ``encode_tokens``) is credited with its outermost
+    submodules that ran.
+    """
+    counts = counter.get_flop_counts()
     out = {}
-    for name, ops in counter.get_flop_counts().items():
-        if name.count('.') == 1:
-            out[name.split('.', 1)[1]] = int(sum(ops.values()))
+    for name, ops in counts.items():
+        parts = name.split('.')
+        ancestors = ('.'.join(parts[:i]) for i in range(2, len(parts)))
+        if len(parts) < 2 or any(a in counts for a in ancestors):
+            continue
+        out[parts[1]] = out.get(parts[1], 0) + int(sum(ops.values()))
     return out
 
 
@@ -232,9 +241,9 @@ def mask_samples(mask_transforms: Sequence, batch_size: int,
         for transform in mask_transforms:
             results = transform(results)
         sample = ActionDataSample()
-        for key in ('visible_ids', 'masked_ids', 'decoder_ids'):
-            if key in results:
-                sample.set_field(results[key], key)
+        for key, value in results.items():
+            if key.endswith('_ids'):  # visible, masked, decoder, teacher...
+                sample.set_field(value, key)
         samples.append(sample)
     return samples
 
@@ -335,10 +344,14 @@ def config_flops(config: str,
     inputs = torch.randn(batch_size, channels, frames, img_size, img_size,
                          device=device)
     flops = model_train_flops(model, inputs, samples)
+    # Model-side masks (a masker, AdaMAE's sampler) are not the pipeline's.
+    model_side = (getattr(model, 'masker', None) is not None
+                  or hasattr(model, 'sampler'))
     flops.update(name=config, batch_size=batch_size,
                  params=sum(p.numel() for p in model.parameters()),
                  input_shape=[channels, frames, img_size, img_size],
-                 visible_tokens=len(samples[0].visible_ids))
+                 visible_tokens='model-side' if model_side else len(
+                     samples[0].visible_ids))
     return flops
 
 

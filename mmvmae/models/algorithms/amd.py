@@ -8,7 +8,7 @@ from torch import nn
 
 from mmvmae.registry import MODELS
 from mmvmae.utils.encoder_checkpoint import load_encoder_checkpoint
-from .token_masks import _stack as stack_ids
+from .token_masks import stack_ids
 from .videomae import VideoMAE
 
 

@@ -7,7 +7,7 @@ import torch
 MASK_KEYS = ('visible_ids', 'masked_ids', 'decoder_ids')
 
 
-def _stack(data_samples: Sequence, key: str,
+def stack_ids(data_samples: Sequence, key: str,
            device: torch.device) -> torch.Tensor:
     values = [sample.get(key) for sample in data_samples]
     if any(value is None for value in values):
@@ -45,11 +45,11 @@ class TokenMasks:
     def from_data_samples(cls, data_samples: Sequence,
                           device: torch.device) -> 'TokenMasks':
         """Stack the mask fields of a batch of ``ActionDataSample``."""
-        visible = _stack(data_samples, 'visible_ids', device)
-        masked = _stack(data_samples, 'masked_ids', device)
+        visible = stack_ids(data_samples, 'visible_ids', device)
+        masked = stack_ids(data_samples, 'masked_ids', device)
         if data_samples[0].get('decoder_ids') is None:
             return cls(visible, masked, masked)
-        queries = _stack(data_samples, 'decoder_ids', device)
+        queries = stack_ids(data_samples, 'decoder_ids', device)
         is_masked = torch.zeros(
             visible.shape[0], visible.shape[1] + masked.shape[1],
             dtype=torch.bool, device=device)

@@ -20,6 +20,7 @@ building a runner.
 import ctypes
 import datetime
 import gc
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -47,6 +48,20 @@ PEAK_TFLOPS: Dict[str, Dict[str, float]] = {
     'H100': dict(bf16=989.4, tf32=494.7, fp32=66.9),  # SXM5
     'A100': dict(bf16=312.0, tf32=156.0, fp32=19.5),
 }
+
+
+def load_sibling_tool(tool_file: str, name: str):
+    """Import ``<name>.py`` beside ``tool_file`` (tools are not a package),
+    once per process."""
+    module_name = f'_mmvmae_tools_{name}'
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    path = osp.join(osp.dirname(osp.abspath(tool_file)), f'{name}.py')
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def resolve_device(name: Optional[str] = None) -> torch.device:

@@ -35,34 +35,17 @@ Examples:
 # mmvmae first: its compat shims must run before mmaction2 is imported.
 import mmvmae  # noqa: F401 isort:skip
 import argparse
-import importlib.util
 import os
-import os.path as osp
-import sys
 import warnings
 from typing import Dict, List, Optional, Sequence
 
 import torch
 
-from mmvmae.utils.benchmark import (environment_metadata, release_memory,
-                                    resolve_device, summarize_steps,
-                                    time_steps, write_json)
+from mmvmae.utils.benchmark import (environment_metadata, load_sibling_tool,
+                                    release_memory, resolve_device,
+                                    summarize_steps, time_steps, write_json)
 
-
-def _load_sibling(name: str):
-    """Import ``tools/analysis/<name>.py`` (the tools are not a package)."""
-    module_name = f'_mmvmae_tools_analysis_{name}'
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    path = osp.join(osp.dirname(osp.abspath(__file__)), f'{name}.py')
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-pretrain = _load_sibling('benchmark_pretrain')
+pretrain = load_sibling_tool(__file__, 'benchmark_pretrain')
 get_flops = pretrain.get_flops
 
 MODELS = ('tube', 'mgmae')

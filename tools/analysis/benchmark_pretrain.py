@@ -44,36 +44,20 @@ Examples:
 import mmvmae  # noqa: F401 isort:skip
 import abc
 import argparse
-import importlib.util
 import math
 import os
-import os.path as osp
-import sys
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
 
-from mmvmae.utils.benchmark import (PeakMemory, environment_metadata, mfu,
-                                    peak_flops, release_memory,
-                                    resolve_device, summarize_steps,
-                                    time_steps, write_json)
+from mmvmae.utils.benchmark import (PeakMemory, environment_metadata,
+                                    load_sibling_tool, mfu, peak_flops,
+                                    release_memory, resolve_device,
+                                    summarize_steps, time_steps, write_json)
 
 
-def _load_sibling(name: str):
-    """Import ``tools/analysis/<name>.py`` (the tools are not a package)."""
-    module_name = f'_mmvmae_tools_analysis_{name}'
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    path = osp.join(osp.dirname(osp.abspath(__file__)), f'{name}.py')
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-get_flops = _load_sibling('get_flops')
+get_flops = load_sibling_tool(__file__, 'get_flops')
 
 MODELS = ('mmvmae', 'hf')
 # Defaults that depend on the device: CPU ones finish in a couple of

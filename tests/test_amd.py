@@ -383,3 +383,30 @@ def test_demo_trains_two_iterations(toy_data, tmp_path):
         if key.startswith('backbone.'):
             assert torch.equal(saved['teacher.' + key[len('backbone.'):]],
                                value), key
+
+
+def test_vit_b_teacher_override_builds_and_runs():
+    """The ViT-S K400 config with a ViT-B teacher (docs/methods/amd.md):
+    projectors and generators follow the teacher width; the loss runs on
+    the meta device on the config's own masks."""
+    path = osp.join(osp.dirname(DEMO), 'amd',
+                    'amd_vit-small-p16_32xb16-200e_k400-pretrain.py')
+    cfg = Config.fromfile(path)
+    cfg.merge_from_dict({'model.teacher.arch': 'base',
+                         'model.layer_pairs': [[6, 6], [12, 12]]})
+    with torch.device('meta'):
+        model = MODELS.build(cfg.model)
+    assert model.teacher.embed_dims == 768
+    assert all(p.weight.shape == (768, 384) for p in model.projectors)
+    generator = TRANSFORMS.build(
+        next(t for t in cfg.train_dataloader.dataset.pipeline
+             if t['type'] == 'AsymmetricTubeMaskGenerator'))
+    np.random.seed(0)
+    results = generator(clip())
+    sample = ActionDataSample()
+    for key in ('visible_ids', 'masked_ids', 'diff_ids'):
+        sample.set_field(results[key], key)
+    losses = model(torch.empty(1, 3, 16, 224, 224, device='meta'), [sample],
+                   mode='loss')
+    assert set(losses) == {'loss_pix', 'loss_align_direct',
+                           'loss_align_generation'}

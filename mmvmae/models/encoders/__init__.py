@@ -2,3 +2,6 @@
 from .video_vit import ARCH_SETTINGS, VideoViT, resolve_arch
 
 __all__ = ['ARCH_SETTINGS', 'VideoViT', 'resolve_arch']
+from .audio_vit import AudioViT  # noqa: E402
+
+__all__ += ['AudioViT']

@@ -12,3 +12,7 @@ __all__ = [
     'SeparablePosEmbed', 'infer_grid', 'interpolate_grid', 'sinusoid_table',
     'gather_tokens', 'TubeletEmbed'
 ]
+from .sincos_2d import sincos_table_2d  # noqa: E402
+from .spectrogram_embed import SpectrogramPatchEmbed  # noqa: E402
+
+__all__ += ['sincos_table_2d', 'SpectrogramPatchEmbed']

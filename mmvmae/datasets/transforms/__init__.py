@@ -2,6 +2,7 @@
 from .asymmetric_tube_mask import AsymmetricTubeMaskGenerator
 from .fasking_scores import FaskingScores
 from .frame_mask import FrameMaskGenerator
+from .load_imu_window import LoadIMUWindow
 from .load_score_map import LoadScoreMap
 from .mask_generator import BaseMaskGenerator
 from .motion_guided_mask import MotionGuidedMaskGenerator
@@ -15,5 +16,15 @@ __all__ = [
     'AsymmetricTubeMaskGenerator', 'BaseMaskGenerator', 'RandomMaskGenerator',
     'RunningCellDecoderMask', 'TubeMaskGenerator', 'MotionGuidedMaskGenerator',
     'MotionVectorDecode', 'FaskingScores', 'FrameMaskGenerator',
-    'LoadScoreMap', 'ScoreMaskGenerator'
+    'LoadScoreMap', 'ScoreMaskGenerator', 'LoadIMUWindow'
+]
+from .spectrogram_mask import BaseSpectrogramMaskGenerator  # noqa: E402
+from .spectrogram_random_mask import (  # noqa: E402
+    SpectrogramRandomMaskGenerator)
+from .spectrogram_structured_mask import (  # noqa: E402
+    SpectrogramStructuredMaskGenerator)
+
+__all__ += [
+    'BaseSpectrogramMaskGenerator', 'SpectrogramRandomMaskGenerator',
+    'SpectrogramStructuredMaskGenerator'
 ]

@@ -3,3 +3,6 @@ from .feature_alignment_loss import FeatureAlignmentLoss
 from .pixel_reconstruction_loss import PixelReconstructionLoss
 
 __all__ = ['FeatureAlignmentLoss', 'PixelReconstructionLoss']
+from .info_nce_loss import InfoNCELoss  # noqa: E402
+
+__all__ += ['InfoNCELoss']

@@ -1,7 +1,9 @@
 """Pipeline transforms: mask generators."""
 from .asymmetric_tube_mask import AsymmetricTubeMaskGenerator
+from .audio_fbank import AudioFbank
 from .fasking_scores import FaskingScores
 from .frame_mask import FrameMaskGenerator
+from .load_audio_window import LoadAudioWindow
 from .load_imu_window import LoadIMUWindow
 from .load_score_map import LoadScoreMap
 from .mask_generator import BaseMaskGenerator
@@ -28,3 +30,4 @@ __all__ += [
     'BaseSpectrogramMaskGenerator', 'SpectrogramRandomMaskGenerator',
     'SpectrogramStructuredMaskGenerator'
 ]
+__all__ += ['AudioFbank', 'LoadAudioWindow']

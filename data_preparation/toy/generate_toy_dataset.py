@@ -8,12 +8,21 @@ size and position are drawn independently of the class and the position is
 uniform at every frame, so a single frame carries no information about the
 class: only the motion does.
 
-Everything is drawn from ``numpy.random.default_rng([seed, split, index])``,
-so the same seed gives the same lists and the same decoded frames.
+Optional modalities, off by default and leaving the videos' frames as they
+are: an audio track whose pitch is the class (``--audio``, ``--audio-file``;
+``toy_audio.py``), IMU readings of the shape's motion from three virtual
+devices (``--imu``; ``toy_imu.py``) and template captions (``--captions``;
+``toy_captions.py``).
+
+Everything is drawn from ``numpy.random.default_rng([seed, split, index])``
+(each modality from its own stream, see :data:`STREAMS`), so the same seed
+gives the same lists, files and decoded frames.
 
 Example::
 
     python data_preparation/toy/generate_toy_dataset.py --out-dir data/toy
+    python data_preparation/toy/generate_toy_dataset.py \
+        --out-dir data/toy_mm --audio --audio-file --imu --captions
 """
 import argparse
 import colorsys
@@ -22,7 +31,7 @@ import os
 import os.path as osp
 import shutil
 import sys
-from typing import Dict, List
+from typing import Dict, List, NamedTuple, Optional
 
 import av
 import numpy as np
@@ -33,9 +42,35 @@ if not __package__:  # run as a script: put the repository root on path
         0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from data_preparation.common import (MPEG4_BIT_RATE, pyav_video_codec,
                                      write_classes, write_list)
+from data_preparation.toy.toy_audio import (AUDIO_CODECS, SAMPLE_RATE,
+                                            add_audio_stream, mux_audio,
+                                            synthesize_audio, write_wav)
+from data_preparation.toy.toy_captions import (CAPTIONS_PER_CLIP,
+                                               make_captions, write_captions)
+from data_preparation.toy.toy_imu import (IMU_DEVICES, IMU_RATE,
+                                          apply_faults, channel_spec,
+                                          draw_faults, simulate_imu,
+                                          write_imu_csv)
 
-# Bump when a change of this file changes the generated data.
+# Bump when a change of this file changes the generated videos.
 GENERATOR_VERSION = 1
+# Bump when a change changes the optional modalities (toy_*.py).
+MODALITIES_VERSION = 1
+# Random streams of the modalities: clip i of split s draws its video from
+# default_rng([seed, s, i]) and modality m from [seed, s, i, STREAMS[m]].
+STREAMS = dict(audio=1, imu=2, captions=3, imu_faults=4)
+# The outputs of each modality: name in the returned paths -> relative path.
+MODALITY_OUTPUTS = dict(
+    audio_file=dict(audio_dir='audio'),
+    imu=dict(
+        imu_dir='imu',
+        imu_channels='imu/channels.json',
+        imu_faults='imu/faults.json'),
+    captions=dict(
+        train_captions='train_captions.json',
+        val_captions='val_captions.json',
+        train_captions_jsonl='train_captions.jsonl',
+        val_captions_jsonl='val_captions.jsonl'))
 DIRECTIONS = (
     ('left', (-1, 0)),
     ('right', (1, 0)),
@@ -151,6 +186,75 @@ def shape_alpha(shape: str, u: np.ndarray, v: np.ndarray,
     return np.clip(inside + 0.5, 0, 1)
 
 
+class ToyClip(NamedTuple):
+    """Everything drawn for one clip, before rendering it."""
+    label: int
+    shape: str
+    hue: float
+    colour: np.ndarray  # RGB in [0, 255]
+    radius: float  # pixels
+    angle: float
+    start: np.ndarray  # (x, y) at frame 0, pixels
+    speed: float  # frame widths crossed during the clip, 0.5 to 1
+    velocity: np.ndarray  # (dx, dy) pixels per frame
+    background: np.ndarray
+    noise: np.ndarray
+
+
+def draw_clip(label: int, size: int, frames: int,
+              rng: np.random.Generator) -> ToyClip:
+    """Draw the content of one clip whose shape moves as ``label`` says.
+
+    Args:
+        label (int): The class label; see :data:`DIRECTIONS`.
+        size (int): The frame height and width.
+        frames (int): The number of frames.
+        rng (np.random.Generator): The random generator.
+
+    Returns:
+        ToyClip: The clip's shape, colour, motion, background and noise.
+    """
+    background = render_background(size, rng)
+    shape = SHAPES[rng.integers(len(SHAPES))]
+    hue = rng.uniform()
+    colour = 255 * np.array(
+        colorsys.hsv_to_rgb(hue, rng.uniform(0.5, 1), rng.uniform(0.8, 1)))
+    radius = rng.uniform(0.12, 0.2) * size
+    angle = rng.uniform(0, 2 * np.pi)
+    start = rng.uniform(0, size, size=2)
+    speed = rng.uniform(0.5, 1.0)
+    velocity = direction(label) * speed * size / frames
+    noise = rng.normal(0, NOISE_STD, size=(frames, size, size, 1))
+    return ToyClip(label, shape, hue, colour, radius, angle, start, speed,
+                   velocity, background, noise)
+
+
+def render_clip(clip: ToyClip) -> np.ndarray:
+    """Render the frames of a clip from :func:`draw_clip`.
+
+    Args:
+        clip (ToyClip): The clip.
+
+    Returns:
+        np.ndarray: RGB frames, uint8, shape (frames, size, size, 3).
+    """
+    frames, size = clip.noise.shape[:2]
+    grid = np.arange(size) + 0.5
+    video = np.empty((frames, size, size, 3), dtype=np.uint8)
+    for t in range(frames):
+        cx, cy = clip.start + clip.velocity * t
+        # Offsets on the torus, in [-size / 2, size / 2).
+        dx = (grid[None, :] - cx + size / 2) % size - size / 2
+        dy = (grid[:, None] - cy + size / 2) % size - size / 2
+        u = np.cos(clip.angle) * dx + np.sin(clip.angle) * dy
+        v = -np.sin(clip.angle) * dx + np.cos(clip.angle) * dy
+        alpha = shape_alpha(clip.shape, u, v, clip.radius)[..., None]
+        frame = (clip.background * (1 - alpha) + clip.colour * alpha +
+                 clip.noise[t])
+        video[t] = np.clip(np.rint(frame), 0, 255)
+    return video
+
+
 def render_video(label: int, size: int, frames: int,
                  rng: np.random.Generator) -> np.ndarray:
     """Render one video of a shape moving in the direction of ``label``.
@@ -167,36 +271,15 @@ def render_video(label: int, size: int, frames: int,
     Returns:
         np.ndarray: RGB frames, uint8, shape (frames, size, size, 3).
     """
-    background = render_background(size, rng)
-    shape = SHAPES[rng.integers(len(SHAPES))]
-    colour = 255 * np.array(
-        colorsys.hsv_to_rgb(rng.uniform(), rng.uniform(0.5, 1),
-                            rng.uniform(0.8, 1)))
-    radius = rng.uniform(0.12, 0.2) * size
-    angle = rng.uniform(0, 2 * np.pi)
-    start = rng.uniform(0, size, size=2)
-    velocity = direction(label) * rng.uniform(0.5, 1.0) * size / frames
-    noise = rng.normal(0, NOISE_STD, size=(frames, size, size, 1))
-
-    grid = np.arange(size) + 0.5
-    video = np.empty((frames, size, size, 3), dtype=np.uint8)
-    for t in range(frames):
-        cx, cy = start + velocity * t
-        # Offsets on the torus, in [-size / 2, size / 2).
-        dx = (grid[None, :] - cx + size / 2) % size - size / 2
-        dy = (grid[:, None] - cy + size / 2) % size - size / 2
-        u = np.cos(angle) * dx + np.sin(angle) * dy
-        v = -np.sin(angle) * dx + np.cos(angle) * dy
-        alpha = shape_alpha(shape, u, v, radius)[..., None]
-        frame = background * (1 - alpha) + colour * alpha + noise[t]
-        video[t] = np.clip(np.rint(frame), 0, 255)
-    return video
+    return render_clip(draw_clip(label, size, frames, rng))
 
 
 def write_video(path: str,
                 video: np.ndarray,
                 fps: int = FPS,
-                codec: str = 'libx264') -> None:
+                codec: str = 'libx264',
+                audio: Optional[np.ndarray] = None,
+                audio_codec: str = 'aac') -> None:
     """Encode RGB frames to an mp4 file, single-threaded (deterministic).
 
     Args:
@@ -205,6 +288,11 @@ def write_video(path: str,
             H and W.
         fps (int): The frame rate. Defaults to 30.
         codec (str): 'libx264' or 'mpeg4'. Defaults to 'libx264'.
+        audio (np.ndarray, optional): A mono waveform at
+            :data:`~toy_audio.SAMPLE_RATE` to mux as an audio track.
+            Defaults to None (no audio track).
+        audio_codec (str): 'aac' or 'mp3', for ``audio``.
+            Defaults to 'aac'.
     """
     # Reproducible bitstreams need FFmpeg's 'threads' option (setting
     # codec_context.thread_count leaves libx264 multi-threaded) and, for
@@ -220,10 +308,14 @@ def write_video(path: str,
         stream.codec_context.gop_size = GOP
         if codec != 'libx264':
             stream.codec_context.bit_rate = MPEG4_BIT_RATE
+        if audio is not None:
+            audio_stream = add_audio_stream(container, audio_codec)
         for frame in video:
             image = av.VideoFrame.from_ndarray(frame, format='rgb24')
             container.mux(stream.encode(image))
         container.mux(stream.encode())
+        if audio is not None:
+            mux_audio(container, audio_stream, audio)
 
 
 def generate(out_dir: str,
@@ -234,13 +326,24 @@ def generate(out_dir: str,
              seed: int = 0,
              num_classes: int = 4,
              force: bool = False,
-             progress: bool = True) -> Dict[str, str]:
+             progress: bool = True,
+             audio: Optional[str] = None,
+             audio_file: bool = False,
+             imu: bool = False,
+             captions: bool = False,
+             imu_dead_prob: float = 0.0,
+             imu_backwards_prob: float = 0.0) -> Dict[str, str]:
     """Generate the toy dataset, or keep it if it matches the arguments.
 
     Writes ``videos/{train,val}_NNNNN.mp4``, ``train_list.txt`` and
     ``val_list.txt`` (``name.mp4 label``), ``pretrain_list.txt`` (train
     videos, no label), ``classes.txt`` and ``meta.json`` (the arguments; it
-    is written last, so an interrupted run is redone).
+    is written last, so an interrupted run is redone). The optional
+    modalities add ``audio/NNNNN.wav`` (``audio_file``), ``imu/*.csv``,
+    ``imu/channels.json`` and ``imu/faults.json`` (``imu``) and
+    ``{train,val}_captions.json(l)`` (``captions``); see
+    ``data_preparation/toy/README.md``. They leave the video frames as they
+    are.
 
     Args:
         out_dir (str): The output folder.
@@ -256,14 +359,30 @@ def generate(out_dir: str,
             Defaults to False.
         progress (bool): Show a progress bar and messages.
             Defaults to True.
+        audio (str, optional): Mux an audio track coded with 'aac' or 'mp3'
+            into each video. Defaults to None (no track).
+        audio_file (bool): Write the audio as a separate 16-bit wav file
+            per video. Defaults to False.
+        imu (bool): Write an IMU CSV per video. Defaults to False.
+        captions (bool): Write captions. Defaults to False.
+        imu_dead_prob (float): Probability that one IMU device of a clip is
+            dead (``nan``); needs ``imu``. Defaults to 0.
+        imu_backwards_prob (float): Probability that a clip's IMU
+            timestamps go backwards once; needs ``imu``. Defaults to 0.
 
     Returns:
         dict[str, str]: The paths of the outputs, keyed by ``video_dir``,
         ``train_list``, ``val_list``, ``pretrain_list``, ``classes`` and
-        ``meta``.
+        ``meta``, plus those of the enabled modalities: ``audio_dir``;
+        ``imu_dir``, ``imu_channels``, ``imu_faults``; ``train_captions``,
+        ``val_captions``, ``train_captions_jsonl``, ``val_captions_jsonl``.
     """
+    modalities = _check_modalities(audio, audio_file, imu, captions,
+                                   imu_dead_prob, imu_backwards_prob)
     meta = _check_args(num_train, num_val, size, frames, seed, num_classes)
-    paths = _output_paths(out_dir)
+    if modalities:
+        meta['modalities'] = modalities
+    paths = _output_paths(out_dir, modalities)
     if not force and _is_complete(paths, meta):
         if progress:
             print(f'{out_dir} already matches the arguments, skipping '
@@ -271,11 +390,13 @@ def generate(out_dir: str,
         return paths
     if osp.isfile(paths['meta']):
         os.remove(paths['meta'])
-        shutil.rmtree(paths['video_dir'], ignore_errors=True)
-    os.makedirs(paths['video_dir'], exist_ok=True)
+        _remove_clip_outputs(out_dir)
+    for key in ('video_dir', 'audio_dir', 'imu_dir'):
+        if key in paths:
+            os.makedirs(paths[key], exist_ok=True)
 
     codec = pyav_video_codec()
-    entries = {}
+    entries, texts, faults = {}, {}, {}
     for split_id, split in enumerate(SPLITS):
         num = num_train if split == 'train' else num_val
         labels = balanced_labels(num, num_classes,
@@ -284,18 +405,124 @@ def generate(out_dir: str,
                           for i, label in enumerate(labels)]
         for i, (name, label) in enumerate(
                 tqdm(entries[split], desc=split, disable=not progress)):
-            rng = np.random.default_rng([seed, split_id, i])
-            video = render_video(label, size, frames, rng)
-            write_video(osp.join(paths['video_dir'], name), video, codec=codec)
+            key = [seed, split_id, i]
+            clip = draw_clip(label, size, frames, np.random.default_rng(key))
+            outputs = _write_modalities(paths, name, clip, key, modalities)
+            write_video(
+                osp.join(paths['video_dir'], name),
+                render_clip(clip),
+                codec=codec,
+                audio=outputs.get('audio'),
+                audio_codec=audio or 'aac')
+            if 'imu_faults' in outputs:
+                faults[_stem(name) + '.csv'] = outputs['imu_faults']
+            if 'captions' in outputs:
+                texts[name] = outputs['captions']
 
     write_list(entries['train'], paths['train_list'], progress)
     write_list(entries['val'], paths['val_list'], progress)
     write_list([(name, None) for name, _ in entries['train']],
                paths['pretrain_list'], progress)
     write_classes(class_names(num_classes), paths['classes'])
+    _write_annotations(paths, entries, texts, faults, modalities, progress)
     with open(paths['meta'], 'w') as f:
         json.dump(meta, f, indent=2)
     return paths
+
+
+def _write_modalities(paths: Dict[str, str], name: str, clip: ToyClip,
+                      key: List[int], modalities: dict) -> dict:
+    """Write a clip's wav and IMU files; return what goes elsewhere.
+
+    Each modality draws from its own stream ``key + [STREAMS[modality]]``,
+    so enabling one changes neither the video nor the other modalities.
+
+    Returns:
+        dict: ``audio`` (the waveform to mux), ``imu_faults`` (the faults
+        of the CSV, if any) and ``captions``, for the enabled modalities.
+    """
+    outputs = {}
+    frames, size = clip.noise.shape[:2]
+    duration = frames / FPS
+    if modalities.get('audio') or modalities.get('audio_file'):
+        waveform = synthesize_audio(
+            clip.label, clip.speed, duration,
+            np.random.default_rng(key + [STREAMS['audio']]))
+        if modalities['audio']:
+            outputs['audio'] = waveform
+        if modalities['audio_file']:
+            write_wav(
+                osp.join(paths['audio_dir'], _stem(name) + '.wav'), waveform)
+    if modalities.get('imu'):
+        timestamps, readings = simulate_imu(
+            clip.velocity * FPS / size, duration,
+            np.random.default_rng(key + [STREAMS['imu']]))
+        faults = draw_faults(
+            timestamps.size, modalities['imu_dead_prob'],
+            modalities['imu_backwards_prob'],
+            np.random.default_rng(key + [STREAMS['imu_faults']]))
+        write_imu_csv(
+            osp.join(paths['imu_dir'], _stem(name) + '.csv'),
+            *apply_faults(timestamps, readings, faults))
+        if faults['dead_devices'] or faults['swapped_rows']:
+            outputs['imu_faults'] = faults
+    if modalities.get('captions'):
+        outputs['captions'] = make_captions(
+            clip.shape, clip.hue, clip.radius / size,
+            DIRECTIONS[clip.label][0], clip.speed,
+            np.random.default_rng(key + [STREAMS['captions']]))
+    return outputs
+
+
+def _write_annotations(paths: Dict[str, str], entries: dict, texts: dict,
+                       faults: dict, modalities: dict,
+                       progress: bool) -> None:
+    """Write the per-split caption files and the IMU spec and faults."""
+    if modalities.get('captions'):
+        for split in SPLITS:
+            write_captions(entries[split], texts,
+                           paths[f'{split}_captions'],
+                           paths[f'{split}_captions_jsonl'])
+            if progress:
+                print(f'Wrote {CAPTIONS_PER_CLIP} captions for each of '
+                      f'{len(entries[split])} videos to '
+                      f'{paths[f"{split}_captions"]} and .jsonl')
+    if modalities.get('imu'):
+        with open(paths['imu_channels'], 'w') as f:
+            json.dump(channel_spec(), f, indent=2)
+        with open(paths['imu_faults'], 'w') as f:
+            json.dump(faults, f, indent=2)
+    if not progress:
+        return
+    num = sum(len(split_entries) for split_entries in entries.values())
+    if modalities.get('audio'):
+        print(f'Muxed {modalities["audio"]} audio ({SAMPLE_RATE} Hz, mono) '
+              f'into {num} videos in {paths["video_dir"]}')
+    if modalities.get('audio_file'):
+        print(f'Wrote {num} wav files to {paths["audio_dir"]}')
+    if modalities.get('imu'):
+        dead = sum(len(fault['dead_devices']) for fault in faults.values())
+        swapped = sum(fault['swapped_rows'] is not None
+                      for fault in faults.values())
+        print(f'Wrote {num} IMU CSVs ({len(IMU_DEVICES)} devices, '
+              f'{IMU_RATE} Hz) to {paths["imu_dir"]}: {dead} dead devices, '
+              f'{swapped} with backwards timestamps')
+
+
+def _remove_clip_outputs(out_dir: str) -> None:
+    """Remove ``videos/`` and every modality output of an old dataset."""
+    shutil.rmtree(osp.join(out_dir, 'videos'), ignore_errors=True)
+    for outputs in MODALITY_OUTPUTS.values():
+        for name in outputs.values():
+            path = osp.join(out_dir, name)
+            if osp.isdir(path):
+                shutil.rmtree(path)
+            elif osp.isfile(path):
+                os.remove(path)
+
+
+def _stem(name: str) -> str:
+    return osp.splitext(name)[0]
 
 
 def _check_args(num_train: int, num_val: int, size: int, frames: int,
@@ -320,7 +547,34 @@ def _check_args(num_train: int, num_val: int, size: int, frames: int,
         generator_version=GENERATOR_VERSION)
 
 
-def _output_paths(out_dir: str) -> Dict[str, str]:
+def _check_modalities(audio: Optional[str], audio_file: bool, imu: bool,
+                      captions: bool, imu_dead_prob: float,
+                      imu_backwards_prob: float) -> dict:
+    """Check the modality arguments; return their meta (empty if none)."""
+    if audio is not None and audio not in AUDIO_CODECS:
+        raise ValueError(f'audio must be None or one of '
+                         f'{sorted(AUDIO_CODECS)}, got {audio!r}')
+    for name, prob in (('imu_dead_prob', imu_dead_prob),
+                       ('imu_backwards_prob', imu_backwards_prob)):
+        if not 0 <= prob <= 1:
+            raise ValueError(f'{name} must be in [0, 1], got {prob}')
+        if prob and not imu:
+            raise ValueError(f'{name}={prob} needs imu=True')
+    if audio is None and not (audio_file or imu or captions):
+        return {}
+    return dict(
+        audio=audio,
+        audio_file=audio_file,
+        imu=imu,
+        captions=captions,
+        imu_dead_prob=imu_dead_prob,
+        imu_backwards_prob=imu_backwards_prob,
+        audio_sample_rate=SAMPLE_RATE,
+        imu_rate=IMU_RATE,
+        version=MODALITIES_VERSION)
+
+
+def _output_paths(out_dir: str, modalities: dict) -> Dict[str, str]:
     names = dict(
         video_dir='videos',
         train_list='train_list.txt',
@@ -328,6 +582,9 @@ def _output_paths(out_dir: str) -> Dict[str, str]:
         pretrain_list='pretrain_list.txt',
         classes='classes.txt',
         meta='meta.json')
+    for modality, outputs in MODALITY_OUTPUTS.items():
+        if modalities.get(modality):
+            names.update(outputs)
     return {key: osp.join(out_dir, name) for key, name in names.items()}
 
 
@@ -341,8 +598,14 @@ def _is_complete(paths: Dict[str, str], meta: dict) -> bool:
         names = [line.split()[0] for line in f]
     with open(paths['val_list']) as f:
         names += [line.split()[0] for line in f]
+    clip_files = [osp.join(paths['video_dir'], name) for name in names]
+    for key, ext in (('audio_dir', '.wav'), ('imu_dir', '.csv')):
+        if key in paths:
+            clip_files += [
+                osp.join(paths[key], _stem(name) + ext) for name in names
+            ]
     return len(names) == meta['num_train'] + meta['num_val'] and all(
-        osp.isfile(osp.join(paths['video_dir'], name)) for name in names)
+        osp.isfile(path) for path in clip_files)
 
 
 def parse_args() -> argparse.Namespace:
@@ -363,13 +626,48 @@ def parse_args() -> argparse.Namespace:
         help='number of motion directions (2 to 8)')
     parser.add_argument(
         '--force', action='store_true', help='regenerate existing output')
+    group = parser.add_argument_group(
+        'optional modalities (none by default)')
+    group.add_argument(
+        '--audio',
+        nargs='?',
+        const='aac',
+        choices=sorted(AUDIO_CODECS),
+        help='mux an audio track (16 kHz mono, pitch = class) into each '
+        'video, coded with AAC (the default) or MP3')
+    group.add_argument(
+        '--audio-file',
+        action='store_true',
+        help='write the audio as audio/<video name>.wav as well')
+    group.add_argument(
+        '--imu',
+        action='store_true',
+        help=f'write imu/<video name>.csv: {len(IMU_DEVICES)} virtual '
+        f'devices at {IMU_RATE} Hz')
+    group.add_argument(
+        '--captions',
+        action='store_true',
+        help='write {train,val}_captions.json (VideoTextDataset) and .jsonl')
+    group.add_argument(
+        '--imu-dead-prob',
+        type=float,
+        default=0.0,
+        help='probability that one IMU device of a clip is dead (nan)')
+    group.add_argument(
+        '--imu-backwards-prob',
+        type=float,
+        default=0.0,
+        help='probability that two IMU rows of a clip are swapped')
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
     generate(args.out_dir, args.num_train, args.num_val, args.size,
-             args.frames, args.seed, args.num_classes, args.force)
+             args.frames, args.seed, args.num_classes, args.force,
+             audio=args.audio, audio_file=args.audio_file, imu=args.imu,
+             captions=args.captions, imu_dead_prob=args.imu_dead_prob,
+             imu_backwards_prob=args.imu_backwards_prob)
 
 
 if __name__ == '__main__':

@@ -5,3 +5,6 @@ from .token_masks import TokenMasks
 from .videomae import VideoMAE
 
 __all__ = ['AdaMAE', 'AMD', 'TokenMasks', 'VideoMAE']
+from .audio_visual_mae import AudioVisualMAE  # noqa: E402
+
+__all__ += ['AudioVisualMAE']

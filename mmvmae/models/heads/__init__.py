@@ -6,3 +6,7 @@ from .attentive_probe_head import AttentiveProbeHead  # noqa: E402
 from .linear_probe_head import LinearProbeHead  # noqa: E402
 
 __all__ += ['AttentiveProbeHead', 'LinearProbeHead']
+from .spectrogram_reconstruction_head import (  # noqa: E402
+    SpectrogramReconstructionHead)
+
+__all__ += ['SpectrogramReconstructionHead']

@@ -16,3 +16,6 @@ from .sincos_2d import sincos_table_2d  # noqa: E402
 from .spectrogram_embed import SpectrogramPatchEmbed  # noqa: E402
 
 __all__ += ['sincos_table_2d', 'SpectrogramPatchEmbed']
+from .modality_norm_block import ModalityNormBlock  # noqa: E402
+
+__all__ += ['ModalityNormBlock']

@@ -6,3 +6,7 @@ __all__ = ['FeatureGenerator', 'MAEDecoder']
 from .projector import Projector  # noqa: E402
 
 __all__ += ['Projector']
+from .joint_mae_decoder import JointMAEDecoder  # noqa: E402
+from .mid_fusion import MidFusion  # noqa: E402
+
+__all__ += ['JointMAEDecoder', 'MidFusion']

@@ -26,11 +26,11 @@ def _norm_stats(norm: Union[str, dict]) -> Optional[dict]:
                              f'dict(mean=..., std=..., std_scale=...), got '
                              f'{norm!r}')
         return NORM_PRESETS[norm]
-    if not isinstance(norm, dict) or set(norm) - {'mean', 'std', 'std_scale'}\
-            or not {'mean', 'std'} <= set(norm):
+    keys = set(norm) if isinstance(norm, dict) else set()
+    if not {'mean', 'std'} <= keys <= {'mean', 'std', 'std_scale'}:
         raise ValueError('norm must be a preset name or dict(mean=..., '
                          f'std=..., std_scale=1.), got {norm!r}')
-    stats = dict(std_scale=1., **norm)
+    stats = {'std_scale': 1., **norm}
     if stats['std'] <= 0 or stats['std_scale'] <= 0:
         raise ValueError(f'norm std and std_scale must be > 0, got {norm!r}')
     return stats

@@ -1,5 +1,6 @@
 """Load the audio that spans a sampled video clip."""
 import logging
+import math
 import os.path as osp
 from typing import Dict, List, Optional, Tuple
 
@@ -221,12 +222,19 @@ class LoadAudioWindow(BaseTransform):
             num_samples: int) -> Tuple[np.ndarray, int]:
         """Mono, resampled samples of ``chunk`` from ``start`` seconds,
         zero-padded where it does not reach, and how many it covers."""
-        mono = chunk.samples.mean(0)
-        if chunk.sample_rate != self.sample_rate and mono.size:
-            mono = audio_functional.resample(
-                torch.from_numpy(mono), chunk.sample_rate,
-                self.sample_rate).numpy()
-        offset = int(round((start - chunk.start) * self.sample_rate))
+        mono, begin = chunk.samples.mean(0), chunk.start
+        if chunk.sample_rate != self.sample_rate:
+            # start on an instant both sample grids share, so the output
+            # samples fall on the target rate's grid from time 0
+            step = chunk.sample_rate // math.gcd(chunk.sample_rate,
+                                                 self.sample_rate)
+            skip = -round(begin * chunk.sample_rate) % step
+            mono, begin = mono[skip:], begin + skip / chunk.sample_rate
+            if mono.size:
+                mono = audio_functional.resample(
+                    torch.from_numpy(mono), chunk.sample_rate,
+                    self.sample_rate).numpy()
+        offset = int(round((start - begin) * self.sample_rate))
         first = min(max(0, -offset), num_samples)
         last = max(first, min(num_samples, mono.size - offset))
         wave = np.zeros(num_samples, np.float32)

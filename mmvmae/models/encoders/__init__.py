@@ -5,3 +5,7 @@ __all__ = ['ARCH_SETTINGS', 'VideoViT', 'resolve_arch']
 from .audio_vit import AudioViT  # noqa: E402
 
 __all__ += ['AudioViT']
+from .device_graph_encoder import DeviceGraphEncoder  # noqa: E402
+from .imu_encoder import IMUEncoder  # noqa: E402
+
+__all__ += ['DeviceGraphEncoder', 'IMUEncoder']

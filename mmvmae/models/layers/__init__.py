@@ -19,3 +19,8 @@ __all__ += ['sincos_table_2d', 'SpectrogramPatchEmbed']
 from .modality_norm_block import ModalityNormBlock  # noqa: E402
 
 __all__ += ['ModalityNormBlock']
+from .gin_layer import GINLayer  # noqa: E402
+from .imu_patch_embed import IMUPatchEmbed  # noqa: E402
+from .imu_spectrogram_embed import IMUSpectrogramEmbed  # noqa: E402
+
+__all__ += ['GINLayer', 'IMUPatchEmbed', 'IMUSpectrogramEmbed']

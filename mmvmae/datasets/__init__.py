@@ -3,3 +3,6 @@ from .transforms import *  # noqa: F401,F403
 from .video_clip_dataset import VideoClipDataset
 
 __all__ = ['VideoClipDataset']
+from .video_text_clip_dataset import VideoTextClipDataset  # noqa: E402
+
+__all__ += ['VideoTextClipDataset']

@@ -9,3 +9,6 @@ from .device_graph_encoder import DeviceGraphEncoder  # noqa: E402
 from .imu_encoder import IMUEncoder  # noqa: E402
 
 __all__ += ['DeviceGraphEncoder', 'IMUEncoder']
+from .text_encoder import TextEncoder, captions_of  # noqa: E402
+
+__all__ += ['TextEncoder', 'captions_of']

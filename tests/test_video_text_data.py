@@ -7,7 +7,7 @@ import os.path as osp
 
 import pytest
 import torch
-from conftest import FIXTURES
+from conftest import FIXTURES, load_toy_generator
 from mmengine.dataset import pseudo_collate
 
 import mmvmae.datasets.video_text_clip_dataset as text_data
@@ -166,3 +166,21 @@ def test_packed_captions_reach_the_text_encoder(tmp_path):
     assert feats.shape == (3, 384)
     similarity = torch.cosine_similarity(feats[0], feats[1], dim=0)
     assert similarity > 0.7
+
+
+def test_toy_caption_files_load_in_both_formats(tmp_path, seeded):
+    out = load_toy_generator().generate(
+        str(tmp_path), num_train=2, num_val=1, size=32, frames=8,
+        progress=False, captions=True)
+    with open(out['train_captions']) as f:
+        expected = json.load(f)
+    for ann in (out['train_captions'], out['train_captions_jsonl']):
+        pairs = VideoTextClipDataset(
+            ann_file=ann, pipeline=PIPELINE, sampler=SAMPLER,
+            data_prefix=dict(video=out['video_dir']),
+            caption_sampling='each')
+        assert len(pairs) == sum(len(c) for c in expected.values())
+        item = pairs[0]
+        assert item['inputs'].shape == (1, 3, 4, 32, 32)
+        name = osp.basename(pairs.get_data_info(0)['filename'])
+        assert item['data_samples'].text == expected[name][0]

@@ -9,7 +9,7 @@ import pytest
 import soundfile
 import torch
 import torchaudio.functional as audio_functional
-from conftest import FIXTURES
+from conftest import FIXTURES, load_toy_generator
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import MMLogger
 from torchaudio.compliance import kaldi
@@ -185,6 +185,28 @@ def test_track_and_separate_file_give_the_same_window():
     assert a.shape == b.shape
     assert np.corrcoef(a, b)[0, 1] > 0.999
     assert abs(a.mean()) < 1e-6 and abs(b.mean()) < 1e-6  # mean removed
+
+
+@pytest.mark.parametrize('codec', ['aac', 'mp3'])
+def test_toy_track_window_is_its_span_and_matches_the_wav(tmp_path, codec):
+    """MP4 with an AAC or MP3 track (30 fps, 16 kHz mono) and its wav."""
+    load_toy_generator().generate(
+        str(tmp_path), num_train=1, num_val=1, size=32, frames=24,
+        progress=False, audio=codec, audio_file=True)
+    video = str(tmp_path / 'videos' / 'train_00000.mp4')
+    track = whole_track(video)
+    from_track = build(dict(type='LoadAudioWindow', remove_mean=False,
+                            expect_sample_rate=16000, expect_channels=1))
+    from_wav = build(dict(type='LoadAudioWindow',
+                          path_template='{dirname}/../audio/{stem}.wav',
+                          remove_mean=False))
+    for first, last in ((0, 7), (10, 20), (15, 23)):
+        wave = from_track(clip(video, first, last, 30.))['audio_waveform'][0]
+        start = round(first / 30 * 16000)
+        assert wave.shape == (round((last + 1 - first) / 30 * 16000), )
+        assert np.array_equal(wave, track[start:start + len(wave)])
+        wav = from_wav(clip(video, first, last, 30.))['audio_waveform'][0]
+        assert np.corrcoef(wave, wav)[0, 1] > 0.99
 
 
 @needs_avi

@@ -43,9 +43,13 @@ class LoadAudioWindow(BaseTransform):
     shifted to lie inside the video (it starts at 0 when the video is
     shorter). The audio comes from the video's first audio track (PyAV,
     time 0 = the first video frame) or, with ``path_template``, from a
-    separate file that starts with the video (soundfile). Channels are
-    averaged to mono, resampled with ``torchaudio.functional.resample``,
-    and the mean of the audio samples is removed (CAV-MAE, Audio-MAE).
+    separate file that starts with the video (soundfile); the video is
+    opened once for all its clips. Channels are averaged to mono,
+    resampled with ``torchaudio.functional.resample`` so that the output
+    samples lie on the ``sample_rate`` grid from video time 0 (a window of
+    a long recording equals the same span of the whole recording
+    resampled), and the mean of the audio samples is removed (CAV-MAE,
+    Audio-MAE).
 
     Policies (never silent: every fill and pad is counted in an attribute
     of this transform, per loader process, and logged with the file name):
@@ -218,22 +222,28 @@ class LoadAudioWindow(BaseTransform):
         print_log(f'{message}; zero-padded ({self.short} in this loader '
                   'process)', logger='current', level=logging.WARNING)
 
-    def cut(self, source: str, chunk: AudioChunk, start: float,
-            num_samples: int) -> Tuple[np.ndarray, int]:
-        """Mono, resampled samples of ``chunk`` from ``start`` seconds,
-        zero-padded where it does not reach, and how many it covers."""
+    def resampled(self, chunk: AudioChunk) -> Tuple[np.ndarray, float]:
+        """Mono samples of ``chunk`` at ``sample_rate`` and the time of the
+        first; they lie on the output rate's grid from video time 0."""
         mono, begin = chunk.samples.mean(0), chunk.start
-        if chunk.sample_rate != self.sample_rate:
-            # start on an instant both sample grids share, so the output
-            # samples fall on the target rate's grid from time 0
-            step = chunk.sample_rate // math.gcd(chunk.sample_rate,
-                                                 self.sample_rate)
-            skip = -round(begin * chunk.sample_rate) % step
-            mono, begin = mono[skip:], begin + skip / chunk.sample_rate
-            if mono.size:
-                mono = audio_functional.resample(
-                    torch.from_numpy(mono), chunk.sample_rate,
-                    self.sample_rate).numpy()
+        if chunk.sample_rate == self.sample_rate:
+            return mono, begin
+        # start at an instant on both rates' grids (every 1 / gcd seconds)
+        step = chunk.sample_rate // math.gcd(chunk.sample_rate,
+                                             self.sample_rate)
+        skip = -round(begin * chunk.sample_rate) % step
+        mono, begin = mono[skip:], begin + skip / chunk.sample_rate
+        if mono.size:
+            mono = audio_functional.resample(
+                torch.from_numpy(mono), chunk.sample_rate,
+                self.sample_rate).numpy()
+        return mono, begin
+
+    def cut(self, mono: np.ndarray, begin: float, start: float,
+            num_samples: int) -> Tuple[np.ndarray, int]:
+        """``num_samples`` of ``mono`` (first sample at ``begin`` seconds)
+        from ``start`` seconds, zero-padded where it does not reach, and
+        how many of them it covers."""
         offset = int(round((start - begin) * self.sample_rate))
         first = min(max(0, -offset), num_samples)
         last = max(first, min(num_samples, mono.size - offset))
@@ -241,9 +251,6 @@ class LoadAudioWindow(BaseTransform):
         wave[first:last] = mono[offset + first:offset + last]
         if self.remove_mean and last > first:
             wave[first:last] -= wave[first:last].mean()
-        self.check_coverage(source, chunk, start,
-                            start + num_samples / self.sample_rate,
-                            (num_samples - (last - first)) / self.sample_rate)
         return wave, last - first
 
     def transform(self, results: Dict) -> Dict:
@@ -258,22 +265,24 @@ class LoadAudioWindow(BaseTransform):
                 f'({sorted(lengths)} samples); set duration for equal audio '
                 'windows')
         num_samples = lengths.pop()
-        waves, present = [], []
-        for start, end in windows:
-            source, chunk = self.read(results, start - RESAMPLE_CONTEXT,
-                                      end + RESAMPLE_CONTEXT)
-            if chunk is None:
-                waves.append(np.zeros(num_samples, np.float32))
-                present.append(False)
-                continue
-            wave, covered = self.cut(source, chunk, start, num_samples)
-            waves.append(wave)
-            present.append(covered > 0)
-        waveform = np.stack(waves)[:, None]
-        results['audio_waveform'] = waveform[0] if len(waves) == 1 else \
-            waveform
-        results['audios_present'] = present[0] if len(waves) == 1 else \
-            np.array(present)
+        source, chunk = self.read(
+            results, min(start for start, _ in windows) - RESAMPLE_CONTEXT,
+            max(end for _, end in windows) + RESAMPLE_CONTEXT)
+        waves = np.zeros((len(windows), 1, num_samples), np.float32)
+        present = np.zeros(len(windows), bool)
+        if chunk is not None:
+            mono, begin = self.resampled(chunk)
+            for i, (start, _) in enumerate(windows):
+                waves[i, 0], covered = self.cut(mono, begin, start,
+                                                num_samples)
+                present[i] = covered > 0
+                self.check_coverage(
+                    source, chunk, start,
+                    start + num_samples / self.sample_rate,
+                    (num_samples - covered) / self.sample_rate)
+        single = len(windows) == 1
+        results['audio_waveform'] = waves[0] if single else waves
+        results['audios_present'] = bool(present[0]) if single else present
         results['audio_sample_rate'] = self.sample_rate
         return results
 

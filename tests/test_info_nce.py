@@ -79,6 +79,16 @@ def test_fractional_weights_scale_anchor_terms():
     torch.testing.assert_close(loss(a, b, weight), expected)
 
 
+def test_similarities_stay_float32_under_autocast():
+    a, b = features(batch=16, dims=64)
+    a, b = a.bfloat16(), b.bfloat16()
+    loss = InfoNCELoss()
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        value = loss(a, b)
+    assert value.dtype == torch.float32
+    torch.testing.assert_close(value, loss(a.float(), b.float()))
+
+
 def test_no_present_sample_gives_zero_loss_with_gradient_path():
     a, b = features(batch=3)
     leaf = a.clone().requires_grad_()

@@ -37,7 +37,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
 import mmvmae  # noqa: F401  (shims and registries)
-from mmvmae.models import VideoMAE
+from mmvmae.models import AudioVisualMAE, VideoMAE
 from mmvmae.registry import MODELS, PARAM_SCHEDULERS, TRANSFORMS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +66,8 @@ DATASETS = {
     'hmdb51': (51, 5 * 3),
 }
 REPEAT_COLLATE = 'repeat_pseudo_collate'
+# Pretraining models: VideoMAE and methods built on it, multimodal ones.
+PRETRAINING = (VideoMAE, AudioVisualMAE)
 
 
 @pytest.fixture(scope='module', autouse=True)
@@ -102,8 +104,8 @@ def pretrained_checkpoint(cfg: Config):
 
 
 def is_pretraining(cfg: Config) -> bool:
-    """Whether the model is VideoMAE or a method built on it (AdaMAE)."""
-    return issubclass(MODELS.get(cfg.model.type), VideoMAE)
+    """Whether the model is a pretraining one (``PRETRAINING``)."""
+    return issubclass(MODELS.get(cfg.model.type), PRETRAINING)
 
 
 def header(path: Path) -> str:
@@ -145,8 +147,9 @@ def dataloaders(cfg: Config) -> dict:
 
 
 def backbone_clip(cfg: Config) -> tuple:
-    """(frames, size, patch, tubelet) the backbone is built for."""
-    backbone = cfg.model.backbone
+    """(frames, size, patch, tubelet) the backbone (or, in a multimodal
+    model, the video encoder ``encoders.imgs``) is built for."""
+    backbone = cfg.model.get('backbone') or cfg.model.encoders.imgs
     return (backbone.get('num_frames', 16), backbone.get('img_size', 224),
             backbone.get('patch_size', 16), backbone.get('tubelet_size', 2))
 
@@ -166,6 +169,25 @@ def decoded_clip(sampler_cfg: dict, height: int = 240,
     return results
 
 
+def synthetic_audio_window(cfg: dict):
+    """Stand-in for ``LoadAudioWindow``: silence of the configured rate and
+    duration (1 s by default) instead of a file's audio."""
+    rate = cfg.get('sample_rate', 16000)
+    samples = round((cfg.get('duration') or 1.) * rate)
+
+    def load(results: dict) -> dict:
+        return dict(results, audio_waveform=np.zeros((1, samples),
+                                                     np.float32),
+                    audio_sample_rate=rate, audios_present=True)
+
+    return load
+
+
+# Transforms that read other modalities' files, replaced by synthetic data
+# in run_pipeline (the transform itself is still built).
+STAND_INS = {'LoadAudioWindow': synthetic_audio_window}
+
+
 def run_pipeline(dataset_cfg: dict, seed: int = 3) -> dict:
     """Build every transform of a dataset config; pack one synthetic clip.
 
@@ -182,6 +204,10 @@ def run_pipeline(dataset_cfg: dict, seed: int = 3) -> dict:
             TRANSFORMS.build(copy.deepcopy(dataset_cfg[stage]))
     transforms = [
         TRANSFORMS.build(copy.deepcopy(t)) for t in dataset_cfg.pipeline
+    ]
+    transforms = [
+        STAND_INS[cfg['type']](cfg) if cfg['type'] in STAND_INS else t
+        for cfg, t in zip(dataset_cfg.pipeline, transforms)
     ]
     results = decoded_clip(dataset_cfg.sampler)
     for transform in transforms:
@@ -225,14 +251,22 @@ def test_model_builds_on_meta_and_runs(path):
     assert params and all(p.is_meta for p in params)
     frames, size, _, _ = backbone_clip(cfg)
     if is_pretraining(cfg):
-        samples = [
-            run_pipeline(cfg.train_dataloader.dataset, seed)['data_samples']
+        packed = [
+            run_pipeline(cfg.train_dataloader.dataset, seed)
             for seed in (3, 4)
         ]
-        inputs = torch.empty(2, 3, frames, size, size, device='meta')
-        losses = model.loss(inputs, samples)
-        assert 'loss_pix' in losses
-        assert all(loss.shape == () for loss in losses.values())
+        samples = [p['data_samples'] for p in packed]
+        if isinstance(packed[0]['inputs'], dict):  # multimodal
+            inputs = {
+                key: torch.empty(2, *value.shape, device='meta')
+                for key, value in packed[0]['inputs'].items()
+            }
+            losses = model(inputs, samples, mode='loss')
+        else:
+            inputs = torch.empty(2, 3, frames, size, size, device='meta')
+            losses = model.loss(inputs, samples)
+            assert 'loss_pix' in losses
+        assert losses and all(loss.shape == () for loss in losses.values())
     else:
         inputs = torch.empty(2, 1, 3, frames, size, size, device='meta')
         feats = model(inputs, mode='tensor')
@@ -264,7 +298,10 @@ def test_pipelines_build_and_run(path):
             continue
         packed = run_pipeline(dataset)
         views = 1 if name == 'train_dataloader' else expected_views(dataset)
-        assert packed['inputs'].shape == (views, 3, frames, size, size), name
+        clip = packed['inputs']
+        if isinstance(clip, dict):  # multimodal: the video entry
+            clip = clip['imgs']
+        assert clip.shape == (views, 3, frames, size, size), name
         sample = packed['data_samples']
         if sample.get('visible_ids') is not None:
             num_tokens = (frames // tubelet) * (size // patch)**2

@@ -209,6 +209,74 @@ def test_toy_track_window_is_its_span_and_matches_the_wav(tmp_path, codec):
         assert np.corrcoef(wave, wav)[0, 1] > 0.99
 
 
+PCM = {  # sample format: (codec, dtype, scale, zero)
+    's16': ('pcm_s16le', np.int16, 2.**15, 0),
+    's32': ('pcm_s32le', np.int32, 2.**31, 0),
+    'u8': ('pcm_u8', np.uint8, 128., 128),
+    'flt': ('pcm_f32le', np.float32, 1., 0),
+}
+
+
+def write_pcm_video(path: str, sample_format: str) -> np.ndarray:
+    """2 s of 25 fps video and 16 kHz stereo noise stored as packed PCM
+    ``sample_format``; returns the stored sound as float (2, samples)."""
+    codec, dtype, scale, zero = PCM[sample_format]
+    sound = np.random.default_rng(0).uniform(-.5, .5, (2, 32000))
+    stored = sound * scale + zero
+    if np.issubdtype(dtype, np.integer):
+        stored = np.round(stored)
+    stored = stored.astype(dtype)
+    with av.open(path, 'w') as container:
+        video = container.add_stream('mpeg4', rate=25)
+        video.width = video.height = 32
+        video.pix_fmt = 'yuv420p'
+        audio = container.add_stream(codec, rate=16000, layout='stereo')
+        black = av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), np.uint8),
+                                           format='rgb24')
+        for _ in range(50):
+            container.mux(video.encode(black))
+        container.mux(video.encode())
+        for start in range(0, 32000, 1000):
+            packed = stored[:, start:start + 1000].T.reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(packed), format=sample_format,
+                layout='stereo')
+            frame.sample_rate, frame.pts = 16000, start
+            container.mux(audio.encode(frame))
+        container.mux(audio.encode())
+    return ((stored.astype(np.float64) - zero) / scale).astype(np.float32)
+
+
+@pytest.mark.parametrize('sample_format', sorted(PCM))
+def test_integer_and_packed_pcm_tracks_are_scaled(tmp_path, sample_format):
+    """MOV stores sample-exact timestamps: seeked windows are exact."""
+    sound = write_pcm_video(str(tmp_path / 'pcm.mov'), sample_format)
+    load = build(dict(type='LoadAudioWindow', remove_mean=False))
+    for first in (0, 10, 27):
+        wave = load(clip(str(tmp_path / 'pcm.mov'), first, first + 19))
+        expected = sound.mean(0)[first * 640:first * 640 + 12800]
+        assert expected.std() > 0.1
+        np.testing.assert_allclose(wave['audio_waveform'][0], expected,
+                                   atol=1e-6)
+
+
+def test_millisecond_timestamps_place_windows_within_half_a_ms(tmp_path):
+    """Matroska rounds timestamps to 1 ms, so a seeked window may start up
+    to 0.5 ms (8 samples at 16 kHz) off; the samples themselves are
+    intact."""
+    path = str(tmp_path / 'pcm.mkv')
+    sound = write_pcm_video(path, 'flt').mean(0)
+    load = build(dict(type='LoadAudioWindow', remove_mean=False))
+    for first in (0, 10, 27):
+        wave = load(clip(path, first, first + 19))['audio_waveform'][0]
+        start = first * 640
+        lags = [
+            lag for lag in range(-8, 9) if np.array_equal(
+                wave[16:-16], sound[start + 16 + lag:start + 12784 + lag])
+        ]
+        assert len(lags) == 1
+
+
 @needs_avi
 def test_fixed_duration_window_is_centred_inside_the_video():
     load = build(dict(type='LoadAudioWindow', duration=2., sample_rate=8000,

@@ -70,7 +70,9 @@ def read_track(path: str, start: float, end: float) -> Optional[AudioChunk]:
     Time 0 is the start of the first video stream, the frame time of
     ``frame_inds == 0``. Decoding seeks to ``start`` (minus
     :data:`SEEK_PREROLL`) and decodes from the beginning instead if the
-    seek lands after ``start`` or finds nothing.
+    seek lands after ``start`` or finds nothing. The chunk is placed by its
+    first frame's timestamp, so its precision is the container's: exact in
+    MP4, MOV and AVI, 0.5 ms in Matroska (millisecond timestamps).
 
     Returns:
         AudioChunk | None: The decoded frames overlapping the span (they may

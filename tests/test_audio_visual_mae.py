@@ -150,6 +150,7 @@ def test_batch_without_audio_gives_zero_audio_losses(seeded):
     assert losses['loss_contrast'].item() == 0.
     assert losses['loss_video'].item() > 0
     sum(losses.values()).backward()  # zero audio losses still backprop
+    assert all(p.grad is not None for p in model.parameters())
 
 
 def test_exact_reproduction_under_seed():

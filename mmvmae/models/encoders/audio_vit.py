@@ -1,21 +1,19 @@
 """Audio ViT over spectrogram patches, run on visible tokens only."""
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
-from mmengine.model import BaseModule
 from torch import nn
-from torch.utils.checkpoint import checkpoint
 
 from mmvmae.registry import MODELS
-from ..layers import (SpectrogramPatchEmbed, TransformerBlock, gather_tokens,
-                      sincos_table_2d)
+from ..layers import SpectrogramPatchEmbed, TransformerBlock, sincos_table_2d
+from .token_encoder import TokenEncoder
 from .video_vit import resolve_arch
 
 OUT_TYPES = ('avg', 'tokens')
 
 
 @MODELS.register_module()
-class AudioViT(BaseModule):
+class AudioViT(TokenEncoder):
     """ViT over 16x16 fbank patches (Audio-MAE / CAV-MAE audio branch).
 
     Tokens come from :class:`SpectrogramPatchEmbed` in the order of
@@ -148,42 +146,3 @@ class AudioViT(BaseModule):
         """Patch embeddings plus position embeddings (B, N, C)."""
         grid = self.patch_embed.token_grid(x.shape)
         return self.patch_embed(x) + self.position_embedding(grid).to(x.dtype)
-
-    def encode_tokens(
-            self,
-            tokens: torch.Tensor,
-            visible_ids: Optional[torch.Tensor] = None,
-            layers: Sequence[int] = ()
-    ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
-        """Run the blocks on embedded tokens.
-
-        Args:
-            tokens (Tensor): Output of :meth:`embed`, (B, N, C).
-            visible_ids (Tensor, optional): (B, K) tokens to keep; None
-                keeps all.
-            layers (Sequence[int]): 1-based block indices whose raw outputs
-                (before the final norm) are also returned.
-
-        Returns:
-            tuple: Normed output tokens and the list of requested block
-            outputs, in the order of ``layers``.
-        """
-        bad = [i for i in layers if not 1 <= i <= self.depth]
-        if bad:
-            raise ValueError(f'layers {bad} out of range 1..{self.depth}')
-        if visible_ids is not None:
-            tokens = gather_tokens(tokens, visible_ids)
-        tokens = self.pos_drop(tokens)
-        outputs = {}
-        for index, block in enumerate(self.blocks, start=1):
-            if self.with_cp and self.training and tokens.requires_grad:
-                tokens = checkpoint(block, tokens, use_reentrant=False)
-            else:
-                tokens = block(tokens)
-            if index in layers:
-                outputs[index] = tokens
-        return self.norm(tokens), [outputs[i] for i in layers]
-
-    def train(self, mode: bool = True) -> 'AudioViT':
-        """Keep a frozen encoder in eval mode (no dropout / drop path)."""
-        return super().train(mode and not self.frozen)

@@ -1,14 +1,14 @@
 """ViT over per-device IMU tokens, visible tokens only."""
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Optional, Sequence, Union
 
 import torch
-from mmengine.model import BaseModule
 from torch import nn
 
 from mmvmae.registry import MODELS
-from ..layers import TransformerBlock, gather_tokens, sinusoid_table
+from ..layers import TransformerBlock, sinusoid_table
 from ..layers.imu_patch_embed import IMUPatchEmbed  # noqa: F401 (registers)
 from ..layers.imu_spectrogram_embed import IMUSpectrogramEmbed  # noqa: F401
+from .token_encoder import TokenEncoder
 from .video_vit import resolve_arch
 
 DEVICE_FUSIONS = ('mean', 'concat')
@@ -16,7 +16,7 @@ OUT_TYPES = ('avg', 'tokens')
 
 
 @MODELS.register_module()
-class IMUEncoder(BaseModule):
+class IMUEncoder(TokenEncoder):
     """Transformer over IMU tokens of several devices.
 
     A tokenizer (``IMUPatchEmbed``: 1-D patches over time, or
@@ -173,31 +173,6 @@ class IMUEncoder(BaseModule):
                        self.device_embed).to(tokens.dtype)
         tokens = torch.where(present, tokens, placeholder)
         return tokens.flatten(1, 2)
-
-    def encode_tokens(
-            self,
-            tokens: torch.Tensor,
-            visible_ids: Optional[torch.Tensor] = None,
-            layers: Sequence[int] = ()
-    ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
-        """Run the blocks on embedded tokens (see ``VideoViT``).
-
-        Returns:
-            tuple: Normed output tokens and the raw outputs of the 1-based
-            blocks in ``layers``.
-        """
-        bad = [i for i in layers if not 1 <= i <= self.depth]
-        if bad:
-            raise ValueError(f'layers {bad} out of range 1..{self.depth}')
-        if visible_ids is not None:
-            tokens = gather_tokens(tokens, visible_ids)
-        tokens = self.pos_drop(tokens)
-        outputs = {}
-        for index, block in enumerate(self.blocks, start=1):
-            tokens = block(tokens)
-            if index in layers:
-                outputs[index] = tokens
-        return self.norm(tokens), [outputs[i] for i in layers]
 
     def pool(self,
              tokens: torch.Tensor,

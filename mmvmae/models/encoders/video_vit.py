@@ -1,15 +1,13 @@
 """Video ViT encoder (VideoMAE family) that runs on visible tokens only."""
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Optional, Sequence, Union
 
 import torch
-from mmengine.model import BaseModule
 from torch import nn
-from torch.utils.checkpoint import checkpoint
 
 from mmvmae.registry import MODELS
 from ..layers import (SeparablePosEmbed, TransformerBlock, TubeletEmbed,
-                      gather_tokens, infer_grid, interpolate_grid,
-                      sinusoid_table)
+                      infer_grid, interpolate_grid, sinusoid_table)
+from .token_encoder import TokenEncoder
 
 # Sizes as named in the papers: (embed_dims, depth, num_heads, mlp_ratio).
 ARCH_SETTINGS = {
@@ -46,7 +44,7 @@ def resolve_arch(arch: Union[str, dict]) -> dict:
 
 
 @MODELS.register_module()
-class VideoViT(BaseModule):
+class VideoViT(TokenEncoder):
     """ViT over tubelet tokens with a visible-only forward.
 
     Its state dict (``pos_embed_type='sincos'``) loads strictly into
@@ -190,45 +188,6 @@ class VideoViT(BaseModule):
         """Patch embeddings plus position embeddings (B, N, C) of a clip."""
         grid = self.patch_embed.token_grid(x.shape)
         return self.patch_embed(x) + self.position_embedding(grid).to(x.dtype)
-
-    def encode_tokens(
-            self,
-            tokens: torch.Tensor,
-            visible_ids: Optional[torch.Tensor] = None,
-            layers: Sequence[int] = ()
-    ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
-        """Run the blocks on embedded tokens.
-
-        Args:
-            tokens (Tensor): Output of :meth:`embed`, (B, N, C).
-            visible_ids (Tensor, optional): (B, K) tokens to keep; None
-                keeps all.
-            layers (Sequence[int]): 1-based block indices whose raw outputs
-                (before the final norm) are also returned.
-
-        Returns:
-            tuple: Normed output tokens and the list of requested block
-            outputs, in the order of ``layers``.
-        """
-        bad = [i for i in layers if not 1 <= i <= self.depth]
-        if bad:
-            raise ValueError(f'layers {bad} out of range 1..{self.depth}')
-        if visible_ids is not None:
-            tokens = gather_tokens(tokens, visible_ids)
-        tokens = self.pos_drop(tokens)
-        outputs = {}
-        for index, block in enumerate(self.blocks, start=1):
-            if self.with_cp and self.training and tokens.requires_grad:
-                tokens = checkpoint(block, tokens, use_reentrant=False)
-            else:
-                tokens = block(tokens)
-            if index in layers:
-                outputs[index] = tokens
-        return self.norm(tokens), [outputs[i] for i in layers]
-
-    def train(self, mode: bool = True) -> 'VideoViT':
-        """Keep a frozen encoder in eval mode (no dropout / drop path)."""
-        return super().train(mode and not self.frozen)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         """Accept checkpoints without a sinusoid table or with another grid.

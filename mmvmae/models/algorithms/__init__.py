@@ -8,3 +8,6 @@ __all__ = ['AdaMAE', 'AMD', 'TokenMasks', 'VideoMAE']
 from .audio_visual_mae import AudioVisualMAE  # noqa: E402
 
 __all__ += ['AudioVisualMAE']
+from .masked_video_text import MaskedVideoText  # noqa: E402
+
+__all__ += ['MaskedVideoText']

@@ -6,9 +6,10 @@ from .encoder_scorer import EncoderTokenScorer
 from .flow_guided_masker import FlowGuidedMasker
 from .frame_difference_scorer import FrameDifferenceScorer
 from .score_guided_masker import ScoreGuidedMasker
+from .text_similarity_scorer import TextSimilarityScorer
 
 __all__ = [
     'AdaptiveTokenSampler', 'BaseTokenMasker', 'FlowGuidedMasker',
     'masks_from_visible', 'BaseTokenScorer', 'EncoderTokenScorer',
-    'FrameDifferenceScorer', 'ScoreGuidedMasker'
+    'FrameDifferenceScorer', 'ScoreGuidedMasker', 'TextSimilarityScorer'
 ]

@@ -37,7 +37,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
 import mmvmae  # noqa: F401  (shims and registries)
-from mmvmae.models import AudioVisualMAE, VideoMAE
+from mmvmae.models import MultiModalMAE, VideoMAE
 from mmvmae.registry import MODELS, PARAM_SCHEDULERS, TRANSFORMS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +67,7 @@ DATASETS = {
 }
 REPEAT_COLLATE = 'repeat_pseudo_collate'
 # Pretraining models: VideoMAE and methods built on it, multimodal ones.
-PRETRAINING = (VideoMAE, AudioVisualMAE)
+PRETRAINING = (VideoMAE, MultiModalMAE)
 
 
 @pytest.fixture(scope='module', autouse=True)
@@ -183,9 +183,25 @@ def synthetic_audio_window(cfg: dict):
     return load
 
 
+def synthetic_imu_window(cfg: dict):
+    """Stand-in for ``LoadIMUWindow``: zero readings of every device of
+    the channel spec (1 s at ``sample_rate`` when the length is not fixed)
+    instead of a file's."""
+    loader = TRANSFORMS.build(copy.deepcopy(cfg))
+    samples = loader.num_samples or max(2, round(loader.sample_rate))
+    shape = (loader.num_devices, loader.num_channels, samples)
+
+    def load(results: dict) -> dict:
+        return dict(results, imu=np.zeros(shape, np.float32),
+                    imu_presence=np.ones(shape[0], bool))
+
+    return load
+
+
 # Transforms that read other modalities' files, replaced by synthetic data
 # in run_pipeline (the transform itself is still built).
-STAND_INS = {'LoadAudioWindow': synthetic_audio_window}
+STAND_INS = {'LoadAudioWindow': synthetic_audio_window,
+             'LoadIMUWindow': synthetic_imu_window}
 
 
 def run_pipeline(dataset_cfg: dict, seed: int = 3) -> dict:

@@ -31,3 +31,6 @@ __all__ += [
     'SpectrogramStructuredMaskGenerator'
 ]
 __all__ += ['AudioFbank', 'LoadAudioWindow']
+from .imu_mask import IMURandomMaskGenerator  # noqa: E402
+
+__all__ += ['IMURandomMaskGenerator']

@@ -8,6 +8,10 @@ __all__ = ['AdaMAE', 'AMD', 'TokenMasks', 'VideoMAE']
 from .audio_visual_mae import AudioVisualMAE  # noqa: E402
 
 __all__ += ['AudioVisualMAE']
+from .multimodal_mae import MultiModalMAE  # noqa: E402
+from .video_imu_mae import VideoIMUMAE  # noqa: E402
+
+__all__ += ['MultiModalMAE', 'VideoIMUMAE']
 from .masked_video_text import MaskedVideoText  # noqa: E402
 
 __all__ += ['MaskedVideoText']

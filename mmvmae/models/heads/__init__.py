@@ -10,3 +10,7 @@ from .spectrogram_reconstruction_head import (  # noqa: E402
     SpectrogramReconstructionHead)
 
 __all__ += ['SpectrogramReconstructionHead']
+from .device_graph_mae_head import DeviceGraphMAEHead  # noqa: E402
+from .imu_reconstruction_head import IMUReconstructionHead  # noqa: E402
+
+__all__ += ['DeviceGraphMAEHead', 'IMUReconstructionHead']

@@ -6,3 +6,6 @@ __all__ = ['FeatureAlignmentLoss', 'PixelReconstructionLoss']
 from .info_nce_loss import InfoNCELoss  # noqa: E402
 
 __all__ += ['InfoNCELoss']
+from .sce_loss import SCELoss  # noqa: E402
+
+__all__ += ['SCELoss']

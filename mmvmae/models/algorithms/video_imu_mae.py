@@ -3,6 +3,7 @@ from typing import Dict, List, Optional, Union
 
 import numpy as np
 import torch
+from torch import nn
 
 from mmvmae.registry import MODELS
 from .multimodal_mae import VIDEO, MultiModalMAE
@@ -112,7 +113,7 @@ class VideoIMUMAE(MultiModalMAE):
         if encoder.device_fusion == 'mean':
             values *= encoder.num_devices
         head_layer = (self.decoder[IMU].head if isinstance(
-            self.decoder, torch.nn.ModuleDict) else self.decoder.heads[IMU])
+            self.decoder, nn.ModuleDict) else self.decoder.heads[IMU])
         if head_layer.out_features != values:
             raise ValueError(
                 f'the decoder predicts {head_layer.out_features} values per '

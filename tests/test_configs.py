@@ -37,7 +37,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
 import mmvmae  # noqa: F401  (shims and registries)
-from mmvmae.models import MultiModalMAE, VideoMAE
+from mmvmae.models import MaskedVideoText, MultiModalMAE, VideoMAE
 from mmvmae.registry import MODELS, PARAM_SCHEDULERS, TRANSFORMS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +67,9 @@ DATASETS = {
 }
 REPEAT_COLLATE = 'repeat_pseudo_collate'
 # Pretraining models: VideoMAE and methods built on it, multimodal ones.
-PRETRAINING = (VideoMAE, MultiModalMAE)
+PRETRAINING = (VideoMAE, MultiModalMAE, MaskedVideoText)
+# Dataset types of the dataloaders (VideoTextClipDataset adds captions).
+CLIP_DATASETS = ('VideoClipDataset', 'VideoTextClipDataset')
 
 
 @pytest.fixture(scope='module', autouse=True)
@@ -226,6 +228,8 @@ def run_pipeline(dataset_cfg: dict, seed: int = 3) -> dict:
         for cfg, t in zip(dataset_cfg.pipeline, transforms)
     ]
     results = decoded_clip(dataset_cfg.sampler)
+    if dataset_cfg.type == 'VideoTextClipDataset':  # from the annotation
+        results.update(text='a synthetic caption', text_present=True)
     for transform in transforms:
         results = transform(results)
     return results
@@ -300,7 +304,7 @@ def test_pipelines_build_and_run(path):
     assert loaders, f'{path.name} has no dataloader'
     for name, loader in loaders.items():
         dataset = loader.dataset
-        assert dataset.type == 'VideoClipDataset', name
+        assert dataset.type in CLIP_DATASETS, name
         repeats = dataset.get('num_repeats', 1)
         collate = (loader.get('collate_fn') or {}).get('type')
         if repeats > 1:

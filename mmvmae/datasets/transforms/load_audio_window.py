@@ -2,7 +2,7 @@
 import logging
 import math
 import os.path as osp
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 import torch
@@ -12,6 +12,7 @@ from mmengine.logging import print_log
 
 from mmvmae.registry import TRANSFORMS
 from .audio_sources import AudioChunk, read_file, read_track
+from .companion_files import clip_spans, companion_path
 
 MISSING_POLICIES = ('error', 'fill')
 SHORT_POLICIES = ('error', 'pad')
@@ -119,42 +120,6 @@ class LoadAudioWindow(BaseTransform):
         self.missing = 0
         self.short = 0
 
-    def audio_path(self, video: str) -> str:
-        """The separate audio file of a video."""
-        basename = osp.basename(video)
-        return osp.normpath(self.path_template.format(
-            dirname=osp.dirname(video), basename=basename,
-            stem=osp.splitext(basename)[0]))
-
-    def clip_spans(self, results: Dict) -> List[Tuple[float, float]]:
-        """(t0, t1) in seconds of video time of each sampled clip.
-
-        Raises:
-            KeyError: If the frame rate is missing.
-            ValueError: If a clip's frames wrap around the end of the video.
-        """
-        name = results['filename']
-        fps = results.get('avg_fps', results.get('fps'))
-        if fps is None or not fps > 0:
-            raise KeyError(f'{name}: LoadAudioWindow needs the video frame '
-                           "rate ('avg_fps' from DecordInit, or 'fps'), got "
-                           f'{fps!r}')
-        inds = np.asarray(results['frame_inds']).reshape(-1)
-        num_clips = results.get('num_clips', 1)
-        if inds.size % num_clips:
-            raise ValueError(f'{name}: {inds.size} frame_inds do not split '
-                             f'into num_clips={num_clips} clips')
-        inds = inds.reshape(num_clips, -1) - results.get('start_index', 0)
-        spans = []
-        for clip in inds:
-            if clip[-1] < clip[0]:
-                raise ValueError(
-                    f'{name}: clip frames {clip[0]}..{clip[-1]} wrap around '
-                    'the video end; audio windows need non-decreasing '
-                    "frame_inds (SampleFrames out_of_bound_opt='repeat_last')")
-            spans.append((clip[0] / fps, (clip[-1] + 1) / fps))
-        return spans
-
     def window(self, span: Tuple[float, float],
                results: Dict) -> Tuple[float, float]:
         """The audio window (start, end) in seconds of a clip span."""
@@ -189,7 +154,7 @@ class LoadAudioWindow(BaseTransform):
             chunk = read_track(video, start, end)
             source, reason = video, 'the video has no audio track'
         else:
-            source = self.audio_path(video)
+            source = companion_path(self.path_template, video)
             exists = osp.isfile(source)
             chunk = read_file(source, start, end) if exists else None
             reason = f'audio file of {video} does not exist'
@@ -255,8 +220,8 @@ class LoadAudioWindow(BaseTransform):
 
     def transform(self, results: Dict) -> Dict:
         """Add the clip's waveform, its sample rate and presence flag."""
-        windows = [self.window(span, results)
-                   for span in self.clip_spans(results)]
+        spans = clip_spans(results, 'LoadAudioWindow', 'audio')
+        windows = [self.window(span, results) for span in spans]
         lengths = {round((end - start) * self.sample_rate)
                    for start, end in windows}
         if len(lengths) > 1:

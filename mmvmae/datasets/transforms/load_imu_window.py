@@ -1,6 +1,5 @@
 """Load the IMU samples that span a sampled video clip."""
 import logging
-import os.path as osp
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -8,6 +7,7 @@ from mmcv.transforms import BaseTransform
 from mmengine.logging import print_log
 
 from mmvmae.registry import TRANSFORMS
+from .companion_files import clip_spans, companion_path
 from .imu_table import IMUTable, read_imu_table
 
 MISSING_POLICIES = ('error', 'fill')
@@ -204,42 +204,6 @@ class LoadIMUWindow(BaseTransform):
             raise ValueError(f'std must be positive, got {std}')
         return stats[0], stats[1]
 
-    def imu_path(self, video: str) -> str:
-        """The IMU file of a video."""
-        basename = osp.basename(video)
-        return osp.normpath(self.path_template.format(
-            dirname=osp.dirname(video), basename=basename,
-            stem=osp.splitext(basename)[0]))
-
-    def clip_spans(self, results: Dict) -> List[Tuple[float, float]]:
-        """(t0, t1) in seconds of video time of each sampled clip.
-
-        Raises:
-            KeyError: If the frame rate is missing.
-            ValueError: If a clip's frames wrap around the end of the video.
-        """
-        name = results['filename']
-        fps = results.get('avg_fps', results.get('fps'))
-        if fps is None or not fps > 0:
-            raise KeyError(f'{name}: LoadIMUWindow needs the video frame rate'
-                           " ('avg_fps' from DecordInit, or 'fps'), got "
-                           f'{fps!r}')
-        inds = np.asarray(results['frame_inds']).reshape(-1)
-        num_clips = results.get('num_clips', 1)
-        if inds.size % num_clips:
-            raise ValueError(f'{name}: {inds.size} frame_inds do not split '
-                             f'into num_clips={num_clips} clips')
-        inds = inds.reshape(num_clips, -1) - results.get('start_index', 0)
-        spans = []
-        for clip in inds:
-            if clip[-1] < clip[0]:
-                raise ValueError(
-                    f'{name}: clip frames {clip[0]}..{clip[-1]} wrap around '
-                    'the video end; IMU windows need non-decreasing '
-                    "frame_inds (SampleFrames out_of_bound_opt='repeat_last')")
-            spans.append((clip[0] / fps, (clip[-1] + 1) / fps))
-        return spans
-
     def sample_times(self, span: Tuple[float, float]) -> np.ndarray:
         """Video-time positions of the samples of a clip span."""
         t0, t1 = span
@@ -342,8 +306,8 @@ class LoadIMUWindow(BaseTransform):
 
     def transform(self, results: Dict) -> Dict:
         """Add ``imu`` and ``imu_presence`` for the sampled clip(s)."""
-        path = self.imu_path(results['filename'])
-        spans = self.clip_spans(results)
+        path = companion_path(self.path_template, results['filename'])
+        spans = clip_spans(results, 'LoadIMUWindow', 'IMU')
         table = read_imu_table(path, self.delimiter)
         times, rows = self.timestamps(table)
         offset = self.offset

@@ -7,6 +7,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmvmae.registry import TRANSFORMS
+from .companion_files import companion_path
 
 INTERPOLATIONS = ('nearest', 'bilinear')
 
@@ -74,13 +75,6 @@ class LoadScoreMap(BaseTransform):
         self.key = key
         self.interpolation = interpolation
 
-    def map_path(self, video: str) -> str:
-        """The map file of a video."""
-        basename = osp.basename(video)
-        return osp.normpath(self.path_template.format(
-            dirname=osp.dirname(video), basename=basename,
-            stem=osp.splitext(basename)[0]))
-
     def read_frames(self, path: str, results: Dict) -> np.ndarray:
         """The stored maps of the clip's frames (T, h, w), or the one map
         (h, w) of every frame."""
@@ -120,7 +114,7 @@ class LoadScoreMap(BaseTransform):
 
     def transform(self, results: Dict) -> Dict:
         """Add the aligned map under ``key``."""
-        path = self.map_path(results['filename'])
+        path = companion_path(self.path_template, results['filename'])
         if not osp.isfile(path):
             raise FileNotFoundError(f"no map for {results['filename']}: "
                                     f'{path} does not exist')

@@ -6,6 +6,7 @@ from mmengine.model import BaseModule
 
 from mmvmae.registry import MODELS
 from ..layers import gather_tokens
+from .patch_norm import standardize_patches
 
 LAYOUTS = ('tf', 'ft')
 
@@ -69,9 +70,7 @@ class SpectrogramReconstructionHead(BaseModule):
         x = self.patchify(inputs.float())
         if not self.norm_pix:
             return x
-        mean = x.mean(dim=-1, keepdim=True)
-        var = x.var(dim=-1, unbiased=True, keepdim=True)
-        return (x - mean) / (var + self.eps)**.5
+        return standardize_patches(x, self.eps)
 
     def loss(self,
              pred: torch.Tensor,

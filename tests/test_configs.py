@@ -37,7 +37,9 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
 import mmvmae  # noqa: F401  (shims and registries)
+from mmvmae.datasets.transforms.load_score_map import clip_geometry
 from mmvmae.models import MaskedVideoText, MultiModalMAE, VideoMAE
+from mmvmae.models.encoders.video_vit import resolve_arch
 from mmvmae.registry import MODELS, PARAM_SCHEDULERS, TRANSFORMS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -64,6 +66,7 @@ DATASETS = {
     'ssv2': (174, 2 * 3),
     'ucf101': (101, 5 * 3),
     'hmdb51': (51, 5 * 3),
+    'vggsound': (309, 1),
 }
 REPEAT_COLLATE = 'repeat_pseudo_collate'
 # Pretraining models: VideoMAE and methods built on it, multimodal ones.
@@ -200,10 +203,28 @@ def synthetic_imu_window(cfg: dict):
     return load
 
 
+def synthetic_score_map(cfg: dict):
+    """Stand-in for ``LoadScoreMap``: a random map per frame of the
+    synthetic video, aligned to the clip by the transform itself, instead
+    of a file's."""
+    loader = TRANSFORMS.build(copy.deepcopy(cfg))
+
+    def load(results: dict) -> dict:
+        maps = np.random.default_rng(0).random(
+            (len(results['frame_inds']), *results['original_shape']),
+            np.float32)
+        return dict(results, **{
+            loader.key: loader.align(maps, results),
+            f'{loader.key}_geometry': clip_geometry(results)})
+
+    return load
+
+
 # Transforms that read other modalities' files, replaced by synthetic data
 # in run_pipeline (the transform itself is still built).
 STAND_INS = {'LoadAudioWindow': synthetic_audio_window,
-             'LoadIMUWindow': synthetic_imu_window}
+             'LoadIMUWindow': synthetic_imu_window,
+             'LoadScoreMap': synthetic_score_map}
 
 
 def run_pipeline(dataset_cfg: dict, seed: int = 3) -> dict:
@@ -380,10 +401,15 @@ def test_name_follows_convention(path):
     cfg = load(path)
     assert fields['method'] == path.parent.name.replace('_', '-')
 
-    backbone = cfg.model.backbone
+    backbone = cfg.model.get('backbone') or cfg.model.encoders.imgs
     arch = BACKBONE.match(fields['backbone'])
     assert arch, fields['backbone']
-    assert backbone.arch == arch['arch']
+    if isinstance(backbone.arch, str):
+        assert backbone.arch == arch['arch']
+    else:  # e.g. CAV-MAE: 11 blocks, then the fusion block
+        size, named = resolve_arch(backbone.arch), resolve_arch(arch['arch'])
+        assert (size['embed_dims'], size['num_heads']) == (
+            named['embed_dims'], named['num_heads'])
     assert backbone.get('patch_size', 16) == int(arch['patch'])
 
     gpus, batch = int(fields['gpus']), int(fields['batch'])

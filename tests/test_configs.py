@@ -101,10 +101,15 @@ def find_config(name: str) -> Path:
 
 
 def pretrained_checkpoint(cfg: Config):
-    """Checkpoint of the backbone's ``Pretrained`` init, or None."""
-    init_cfg = cfg.model.get('backbone', {}).get('init_cfg')
-    if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
-        return init_cfg['checkpoint']
+    """Checkpoint of the ``Pretrained`` init of the model, its backbone or
+    one of its encoders, or None."""
+    model = cfg.model
+    parts = [model, model.get('backbone') or {},
+             *(model.get('encoders') or {}).values()]
+    for part in parts:
+        init_cfg = part.get('init_cfg')
+        if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
+            return init_cfg['checkpoint']
     return None
 
 
@@ -153,8 +158,9 @@ def dataloaders(cfg: Config) -> dict:
 
 def backbone_clip(cfg: Config) -> tuple:
     """(frames, size, patch, tubelet) the backbone (or, in a multimodal
-    model, the video encoder ``encoders.imgs``) is built for."""
-    backbone = cfg.model.get('backbone') or cfg.model.encoders.imgs
+    model, the video encoder ``encoders.imgs``; defaults without one) is
+    built for."""
+    backbone = cfg.model.get('backbone') or cfg.model.encoders.get('imgs', {})
     return (backbone.get('num_frames', 16), backbone.get('img_size', 224),
             backbone.get('patch_size', 16), backbone.get('tubelet_size', 2))
 
@@ -310,6 +316,10 @@ def test_model_builds_on_meta_and_runs(path):
         assert losses and all(loss.shape == () for loss in losses.values())
     else:
         inputs = torch.empty(2, 1, 3, frames, size, size, device='meta')
+        if cfg.model.get('encoders') is not None:  # multimodal recognizer
+            packed = run_pipeline(cfg.train_dataloader.dataset)['inputs']
+            inputs = {key: torch.empty(2, *value.shape, device='meta')
+                      for key, value in packed.items()}
         feats = model(inputs, mode='tensor')
         assert feats.shape[0] == 2
         if cfg.model.get('cls_head') is not None:
@@ -340,9 +350,10 @@ def test_pipelines_build_and_run(path):
         packed = run_pipeline(dataset)
         views = 1 if name == 'train_dataloader' else expected_views(dataset)
         clip = packed['inputs']
-        if isinstance(clip, dict):  # multimodal: the video entry
-            clip = clip['imgs']
-        assert clip.shape == (views, 3, frames, size, size), name
+        if isinstance(clip, dict):  # multimodal: the video entry, if any
+            clip = clip.get('imgs')
+        assert clip is None or clip.shape == (views, 3, frames, size,
+                                              size), name
         sample = packed['data_samples']
         if sample.get('visible_ids') is not None:
             num_tokens = (frames // tubelet) * (size // patch)**2

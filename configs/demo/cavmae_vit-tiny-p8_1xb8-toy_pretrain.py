@@ -4,7 +4,8 @@
 # InfoNCE (one-way, temperature 0.05, weight 0.01). On CPU in minutes.
 # Data: python data_preparation/toy/generate_toy_dataset.py \
 #     --out-dir data/toy_mm --audio
-# Fine-tuned by cavmae_vit-tiny-p8_1xb8-toy_finetune.py (video encoder).
+# Fine-tuned by cavmae_vit-tiny-p8_1xb8-toy_finetune.py (video encoder)
+# and cavmae_vit-tiny-p8_1xb8-toy_finetune-av.py (audio-visual).
 _base_ = ['../_base_/default_runtime.py']
 
 data_root = 'data/toy_mm'

@@ -332,3 +332,20 @@ def test_decoder_position_tables():
                                sincos_table_2d((2, 4), 16))
     torch.testing.assert_close(decoder_position_table((2, 2, 2), 16, like),
                                sinusoid_table(8, 16))
+
+
+@pytest.mark.parametrize('decoder', ['joint', 'separate'])
+def test_init_weights_reaches_encoders_decoders_and_heads(decoder):
+    """The modality containers are mmengine ModuleDicts, so init_weights
+    runs every encoder's / decoder's own init (torch's would skip them)."""
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_model(decoder=decoder))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    model.init_weights()
+    after = model.state_dict()
+    for prefix in ('encoders.imgs.blocks.0.attn.qkv', 'encoders.audios.'
+                   'blocks.0.attn.qkv', 'decoder.'):
+        changed = [k for k in after if k.startswith(prefix)
+                   and k.endswith('weight')
+                   and not torch.equal(before[k], after[k])]
+        assert changed, f'init_weights left {prefix}* untouched'

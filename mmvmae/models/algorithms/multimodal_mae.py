@@ -4,7 +4,7 @@ from typing import Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import torch
-from mmengine.model import BaseModel
+from mmengine.model import BaseModel, ModuleDict
 from torch import nn
 
 from mmvmae.registry import MODELS
@@ -84,7 +84,7 @@ class MultiModalMAE(BaseModel):
                 })
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.encoders = nn.ModuleDict({
+        self.encoders = ModuleDict({
             name: MODELS.build(cfg)
             for name, cfg in self.per_modality(encoders, 'encoders').items()
         })
@@ -102,13 +102,13 @@ class MultiModalMAE(BaseModel):
         if 'type' in decoder:
             self.decoder = MODELS.build(decoder)
         else:
-            self.decoder = nn.ModuleDict({
+            self.decoder = ModuleDict({
                 name: MODELS.build(cfg)
                 for name, cfg in self.per_modality(
                     decoder, "decoder (without 'type': one decoder config "
                     'per modality)').items()
             })
-        self.heads = nn.ModuleDict({
+        self.heads = ModuleDict({
             name: MODELS.build(cfg)
             for name, cfg in self.per_modality(heads, 'heads').items()
         })
@@ -179,7 +179,7 @@ class MultiModalMAE(BaseModel):
                 raise ValueError(f'encoder widths differ ({sorted(widths)}):'
                                  ' give projectors to a common width')
             return
-        self.projectors = nn.ModuleDict({
+        self.projectors = ModuleDict({
             name: MODELS.build(cfg)
             for name, cfg in self.per_modality(projectors,
                                                'projectors').items()

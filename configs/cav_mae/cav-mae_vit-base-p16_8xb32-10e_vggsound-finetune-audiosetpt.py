@@ -2,10 +2,12 @@
 # video only: one frame per video (random in training, the middle one at
 # test), the 11 video blocks of the pretrained model (the shared fusion
 # block and the audio branch are dropped), mean pooling and a linear head.
-# CAV-MAE fine-tunes the audio-visual model (both branches fused); mmvmae
-# has no audio-visual recognizer, so this is a video-only probe of the
-# pretrained video encoder, whose result is not comparable to CAV-MAE's
-# A+V numbers (configs/cav_mae/README.md).
+# CAV-MAE fine-tunes the audio-visual model (both branches fused); this
+# config is a video-only probe of the pretrained video encoder, whose result
+# is not comparable to CAV-MAE's A+V numbers (configs/cav_mae/README.md).
+# Audio-visual fine-tuning uses AudioVisualRecognizer (see
+# configs/demo/cavmae_vit-tiny-p8_1xb8-toy_finetune-av.py); no paper-scale
+# A+V config is provided yet.
 # From the notes (CAV-MAE VGGSound fine-tuning): lr 1e-4, head lr x10,
 # mixup 0.5, label smoothing 0.1. Not in the notes, mmvmae's choices: the
 # batch (8 GPUs x 32), 10 epochs, 1 warmup epoch then cosine, AdamW

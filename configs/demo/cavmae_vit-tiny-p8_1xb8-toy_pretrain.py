@@ -6,7 +6,8 @@
 #     --out-dir data/toy_mm --audio
 # Fine-tuned by cavmae_vit-tiny-p8_1xb8-toy_finetune.py (video encoder)
 # and cavmae_vit-tiny-p8_1xb8-toy_finetune-av.py (audio-visual).
-_base_ = ['../_base_/default_runtime.py']
+# The VideoMAE demo's video settings, augmentation, optimizer and schedule.
+_base_ = ['./videomae_vit-tiny-p8_1xb8-toy_pretrain.py']
 
 data_root = 'data/toy_mm'
 clip_len = 8
@@ -23,6 +24,7 @@ n_mels = 64
 audio_patch = 8
 layout = 'ft'
 model = dict(
+    _delete_=True,
     type='AudioVisualMAE',
     encoders=dict(
         imgs=dict(
@@ -73,14 +75,7 @@ train_pipeline = [
          on_missing='fill'),
     dict(type='AudioFbank', num_mel_bins=n_mels, target_length=audio_frames,
          norm='cavmae'),
-    dict(
-        type='MultiScaleCrop',
-        input_size=img_size,
-        scales=(1, .875, .75, .66),
-        random_crop=False,
-        max_wh_scale_gap=1),
-    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
-    dict(type='FormatShape', input_format='NCTHW'),
+    *_base_.train_pipeline[:-2],  # crop, resize, format
     dict(
         type='TubeMaskGenerator',
         mask_ratio=0.75,
@@ -98,41 +93,14 @@ train_pipeline = [
                         'audio_masked_ids', 'audios_present'))
 ]
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='repeat_pseudo_collate'),
     dataset=dict(
-        type='VideoClipDataset',
         ann_file=data_root + '/pretrain_list.txt',
         data_prefix=dict(video=data_root + '/videos'),
-        sampler=dict(
-            type='SampleFrames',
-            clip_len=clip_len,
-            frame_interval=frame_interval,
-            num_clips=1),
-        num_repeats=2,
         pipeline=train_pipeline))
-
-max_epochs = 20
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
 optim_wrapper = dict(
-    type='FiniteLossOptimWrapper',
-    optimizer=dict(
-        type='AdamW', lr=1.5e-4, betas=(0.9, 0.95), weight_decay=0.05),
     paramwise_cfg=dict(
-        norm_decay_mult=0.,
-        bias_decay_mult=0.,
         custom_keys=dict(
-            mask_token=dict(decay_mult=0.),
             modality_embed=dict(decay_mult=0.),
-            q_bias=dict(decay_mult=0.),
-            v_bias=dict(decay_mult=0.))))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=2,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - 2, eta_min=1e-6,
-         by_epoch=True, begin=2, end=max_epochs, convert_to_iter_based=True)
-]
-default_hooks = dict(checkpoint=dict(interval=5), logger=dict(interval=10))
+        )))
+# The reconstruction picture hook is VideoMAE's.
+custom_hooks = []

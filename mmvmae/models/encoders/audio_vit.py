@@ -2,10 +2,9 @@
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
-from torch import nn
 
 from mmvmae.registry import MODELS
-from ..layers import SpectrogramPatchEmbed, TransformerBlock, sincos_table_2d
+from ..layers import SpectrogramPatchEmbed, sincos_table_2d
 from .token_encoder import TokenEncoder
 from .video_vit import resolve_arch
 
@@ -86,7 +85,6 @@ class AudioViT(TokenEncoder):
             raise ValueError(f'out_type must be one of {OUT_TYPES}, '
                              f'got {out_type!r}')
         dims = self.embed_dims = settings['embed_dims']
-        self.depth = settings['depth']
         self.out_type = out_type
         self.with_cp = with_cp
         self.frozen = frozen
@@ -96,23 +94,9 @@ class AudioViT(TokenEncoder):
             (1, in_channels, target_length, n_mels))
         self.register_buffer('pos_embed', sincos_table_2d(self.grid, dims),
                              persistent=False)
-        self.pos_drop = nn.Dropout(drop_rate)
-        rates = [
-            drop_path_rate * i / max(self.depth - 1, 1)
-            for i in range(self.depth)
-        ]
-        self.blocks = nn.ModuleList([
-            TransformerBlock(dims, settings['num_heads'],
-                             settings['mlp_ratio'], qkv_bias, drop_rate,
-                             attn_drop_rate, rate, norm_eps, init_values,
-                             fused_attn) for rate in rates
-        ])
-        if use_mean_pooling:
-            self.norm = nn.Identity()
-            self.fc_norm = nn.LayerNorm(dims, eps=norm_eps)
-        else:
-            self.norm = nn.LayerNorm(dims, eps=norm_eps)
-            self.fc_norm = None
+        self.build_blocks(settings, qkv_bias, drop_rate, attn_drop_rate,
+                          drop_path_rate, norm_eps, init_values, fused_attn,
+                          use_mean_pooling)
         if frozen:
             self.requires_grad_(False)
 

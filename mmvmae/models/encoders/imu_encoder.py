@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from mmvmae.registry import MODELS
-from ..layers import TransformerBlock, sinusoid_table
+from ..layers import sinusoid_table
 from ..layers.imu_patch_embed import IMUPatchEmbed  # noqa: F401 (registers)
 from ..layers.imu_spectrogram_embed import IMUSpectrogramEmbed  # noqa: F401
 from .token_encoder import TokenEncoder
@@ -92,7 +92,6 @@ class IMUEncoder(TokenEncoder):
                              f'got {out_type!r}')
         settings = resolve_arch(arch)
         dims = self.embed_dims = settings['embed_dims']
-        self.depth = settings['depth']
         self.num_devices = num_devices
         self.in_channels = in_channels
         self.num_samples = num_samples
@@ -109,23 +108,9 @@ class IMUEncoder(TokenEncoder):
         if device_fusion == 'concat':
             self.missing_token = nn.Parameter(torch.zeros(1, 1, 1, dims))
             nn.init.trunc_normal_(self.missing_token, std=.02)
-        self.pos_drop = nn.Dropout(drop_rate)
-        rates = [
-            drop_path_rate * i / max(self.depth - 1, 1)
-            for i in range(self.depth)
-        ]
-        self.blocks = nn.ModuleList([
-            TransformerBlock(dims, settings['num_heads'],
-                             settings['mlp_ratio'], qkv_bias, drop_rate,
-                             attn_drop_rate, rate, norm_eps,
-                             fused_attn=fused_attn) for rate in rates
-        ])
-        if use_mean_pooling:
-            self.norm = nn.Identity()
-            self.fc_norm = nn.LayerNorm(dims, eps=norm_eps)
-        else:
-            self.norm = nn.LayerNorm(dims, eps=norm_eps)
-            self.fc_norm = None
+        self.build_blocks(settings, qkv_bias, drop_rate, attn_drop_rate,
+                          drop_path_rate, norm_eps, fused_attn=fused_attn,
+                          use_mean_pooling=use_mean_pooling)
 
     @property
     def num_tokens(self) -> int:

@@ -3,9 +3,10 @@ from typing import List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.model import BaseModule
+from torch import nn
 from torch.utils.checkpoint import checkpoint
 
-from ..layers import gather_tokens
+from ..layers import TransformerBlock, gather_tokens
 
 
 class TokenEncoder(BaseModule):
@@ -17,6 +18,40 @@ class TokenEncoder(BaseModule):
     """
     with_cp = False
     frozen = False
+
+    def build_blocks(self,
+                     settings: dict,
+                     qkv_bias: bool = True,
+                     drop_rate: float = 0.,
+                     attn_drop_rate: float = 0.,
+                     drop_path_rate: float = 0.,
+                     norm_eps: float = 1e-6,
+                     init_values: float = 0.,
+                     fused_attn: Optional[bool] = None,
+                     use_mean_pooling: bool = True) -> None:
+        """Build ``pos_drop``, ``blocks`` (drop path rising linearly to
+        ``drop_path_rate``), ``norm`` and ``fc_norm`` (after mean pooling
+        when ``use_mean_pooling``, else None) for ``settings`` of
+        ``resolve_arch``; sets ``depth``."""
+        dims = settings['embed_dims']
+        self.depth = settings['depth']
+        self.pos_drop = nn.Dropout(drop_rate)
+        rates = [
+            drop_path_rate * i / max(self.depth - 1, 1)
+            for i in range(self.depth)
+        ]
+        self.blocks = nn.ModuleList([
+            TransformerBlock(dims, settings['num_heads'],
+                             settings['mlp_ratio'], qkv_bias, drop_rate,
+                             attn_drop_rate, rate, norm_eps, init_values,
+                             fused_attn) for rate in rates
+        ])
+        if use_mean_pooling:
+            self.norm = nn.Identity()
+            self.fc_norm = nn.LayerNorm(dims, eps=norm_eps)
+        else:
+            self.norm = nn.LayerNorm(dims, eps=norm_eps)
+            self.fc_norm = None
 
     def encode_tokens(
             self,

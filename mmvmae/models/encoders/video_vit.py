@@ -2,11 +2,10 @@
 from typing import Optional, Sequence, Union
 
 import torch
-from torch import nn
 
 from mmvmae.registry import MODELS
-from ..layers import (SeparablePosEmbed, TransformerBlock, TubeletEmbed,
-                      infer_grid, interpolate_grid, sinusoid_table)
+from ..layers import (SeparablePosEmbed, TubeletEmbed, infer_grid,
+                      interpolate_grid, sinusoid_table)
 from .token_encoder import TokenEncoder
 
 # Sizes as named in the papers: (embed_dims, depth, num_heads, mlp_ratio).
@@ -117,7 +116,6 @@ class VideoViT(TokenEncoder):
             raise ValueError(f'out_type must be one of {OUT_TYPES}, '
                              f'got {out_type!r}')
         dims = self.embed_dims = settings['embed_dims']
-        self.depth = settings['depth']
         self.out_type = out_type
         self.with_cp = with_cp
         self.frozen = frozen
@@ -134,23 +132,9 @@ class VideoViT(TokenEncoder):
         else:
             raise ValueError(f'unknown pos_embed_type {pos_embed_type!r}; '
                              "use 'sincos' or 'learned_separable'")
-        self.pos_drop = nn.Dropout(drop_rate)
-        rates = [
-            drop_path_rate * i / max(self.depth - 1, 1)
-            for i in range(self.depth)
-        ]
-        self.blocks = nn.ModuleList([
-            TransformerBlock(dims, settings['num_heads'],
-                             settings['mlp_ratio'], qkv_bias, drop_rate,
-                             attn_drop_rate, rate, norm_eps, init_values,
-                             fused_attn) for rate in rates
-        ])
-        if use_mean_pooling:
-            self.norm = nn.Identity()
-            self.fc_norm = nn.LayerNorm(dims, eps=norm_eps)
-        else:
-            self.norm = nn.LayerNorm(dims, eps=norm_eps)
-            self.fc_norm = None
+        self.build_blocks(settings, qkv_bias, drop_rate, attn_drop_rate,
+                          drop_path_rate, norm_eps, init_values, fused_attn,
+                          use_mean_pooling)
         if frozen:
             self.requires_grad_(False)
 

@@ -6,3 +6,7 @@ __all__ = ['VideoClipDataset']
 from .video_text_clip_dataset import VideoTextClipDataset  # noqa: E402
 
 __all__ += ['VideoTextClipDataset']
+from .temporal_segmentation_dataset import (  # noqa: E402
+    TemporalSegmentationDataset)
+
+__all__ += ['TemporalSegmentationDataset']

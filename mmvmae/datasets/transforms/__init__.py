@@ -34,3 +34,6 @@ __all__ += ['AudioFbank', 'LoadAudioWindow']
 from .imu_mask import IMURandomMaskGenerator  # noqa: E402
 
 __all__ += ['IMURandomMaskGenerator']
+from .sample_window_frames import SampleWindowFrames  # noqa: E402
+
+__all__ += ['SampleWindowFrames']

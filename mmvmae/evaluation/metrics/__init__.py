@@ -1,1 +1,4 @@
 """mmvmae.evaluation.metrics."""
+from .frame_segmentation_metric import FrameSegmentationMetric  # noqa: E402
+
+__all__ = ['FrameSegmentationMetric']

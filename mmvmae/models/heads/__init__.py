@@ -14,3 +14,6 @@ from .device_graph_mae_head import DeviceGraphMAEHead  # noqa: E402
 from .imu_reconstruction_head import IMUReconstructionHead  # noqa: E402
 
 __all__ += ['DeviceGraphMAEHead', 'IMUReconstructionHead']
+from .temporal_segmentation_head import TemporalSegmentationHead  # noqa: E402
+
+__all__ += ['TemporalSegmentationHead']

@@ -2,3 +2,6 @@
 from .audio_visual_recognizer import AudioVisualRecognizer
 
 __all__ = ['AudioVisualRecognizer']
+from .temporal_segmenter import TemporalSegmenter  # noqa: E402
+
+__all__ += ['TemporalSegmenter']

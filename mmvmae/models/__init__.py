@@ -1,5 +1,6 @@
 """mmvmae models: layers, encoders, necks, heads, losses, algorithms."""
 from .algorithms import *  # noqa: F401,F403
+from .detectors import *  # noqa: F401,F403
 from .encoders import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403

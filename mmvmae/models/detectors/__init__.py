@@ -1,0 +1,2 @@
+"""mmvmae.models.detectors: temporal and spatio-temporal detectors."""
+from .soft_nms_1d import batched_soft_nms_1d  # noqa: F401

@@ -71,8 +71,10 @@ DATASETS = {
 REPEAT_COLLATE = 'repeat_pseudo_collate'
 # Pretraining models: VideoMAE and methods built on it, multimodal ones.
 PRETRAINING = (VideoMAE, MultiModalMAE, MaskedVideoText)
-# Dataset types of the dataloaders (VideoTextClipDataset adds captions).
-CLIP_DATASETS = ('VideoClipDataset', 'VideoTextClipDataset')
+# Dataset types of the dataloaders (VideoTextClipDataset adds captions,
+# TemporalSegmentationDataset samples windows of long videos).
+CLIP_DATASETS = ('VideoClipDataset', 'VideoTextClipDataset',
+                 'TemporalSegmentationDataset')
 
 
 @pytest.fixture(scope='module', autouse=True)

@@ -10,3 +10,6 @@ from .temporal_segmentation_dataset import (  # noqa: E402
     TemporalSegmentationDataset)
 
 __all__ += ['TemporalSegmentationDataset']
+from .temporal_action_dataset import TemporalActionDataset  # noqa: E402
+
+__all__ += ['TemporalActionDataset']

@@ -37,3 +37,10 @@ __all__ += ['IMURandomMaskGenerator']
 from .sample_window_frames import SampleWindowFrames  # noqa: E402
 
 __all__ += ['SampleWindowFrames']
+from .load_temporal_features import LoadTemporalFeatures  # noqa: E402
+from .pack_temporal_inputs import PackTemporalInputs  # noqa: E402
+from .random_feature_truncation import RandomFeatureTruncation  # noqa: E402
+from .resize_temporal_features import ResizeTemporalFeatures  # noqa: E402
+
+__all__ += ['LoadTemporalFeatures', 'PackTemporalInputs',
+            'RandomFeatureTruncation', 'ResizeTemporalFeatures']

@@ -12,3 +12,7 @@ __all__ += ['DeviceGraphEncoder', 'IMUEncoder']
 from .text_encoder import TextEncoder, captions_of  # noqa: E402
 
 __all__ += ['TextEncoder', 'captions_of']
+from .temporal_conv_transformer import (  # noqa: E402
+    TemporalConvTransformer)
+
+__all__ += ['TemporalConvTransformer']

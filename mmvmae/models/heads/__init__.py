@@ -17,3 +17,7 @@ __all__ += ['DeviceGraphMAEHead', 'IMUReconstructionHead']
 from .temporal_segmentation_head import TemporalSegmentationHead  # noqa: E402
 
 __all__ += ['TemporalSegmentationHead']
+from .temporal_cls_head import TemporalClsHead  # noqa: E402
+from .temporal_reg_head import TemporalRegHead  # noqa: E402
+
+__all__ += ['TemporalClsHead', 'TemporalRegHead']

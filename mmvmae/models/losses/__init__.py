@@ -9,3 +9,7 @@ __all__ += ['InfoNCELoss']
 from .sce_loss import SCELoss  # noqa: E402
 
 __all__ += ['SCELoss']
+from .diou_loss_1d import DIoULoss1d  # noqa: E402
+from .sigmoid_focal_loss import SigmoidFocalLoss  # noqa: E402
+
+__all__ += ['DIoULoss1d', 'SigmoidFocalLoss']

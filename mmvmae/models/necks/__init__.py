@@ -10,3 +10,6 @@ from .joint_mae_decoder import JointMAEDecoder  # noqa: E402
 from .mid_fusion import MidFusion  # noqa: E402
 
 __all__ += ['JointMAEDecoder', 'MidFusion']
+from .identity_fpn import IdentityFPN  # noqa: E402
+
+__all__ += ['IdentityFPN']

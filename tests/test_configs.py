@@ -71,6 +71,8 @@ DATASETS = {
 REPEAT_COLLATE = 'repeat_pseudo_collate'
 # Pretraining models: VideoMAE and methods built on it, multimodal ones.
 PRETRAINING = (VideoMAE, MultiModalMAE, MaskedVideoText)
+# Fine-tuning models: classifiers, Ego-Only's per-frame segmenter.
+FINETUNING = ('Recognizer3D', 'TemporalSegmenter')
 # Dataset types of the dataloaders (VideoTextClipDataset adds captions,
 # TemporalSegmentationDataset samples windows of long videos).
 CLIP_DATASETS = ('VideoClipDataset', 'VideoTextClipDataset',
@@ -436,7 +438,7 @@ def test_name_follows_convention(path):
         assert is_pretraining(cfg)
         assert fields['source'] is None
         return
-    assert cfg.model.type == 'Recognizer3D'
+    assert cfg.model.type in FINETUNING
     checkpoint = CHECKPOINT.match(pretrained_checkpoint(cfg) or '')
     assert checkpoint, 'a fine-tuning config loads a pretraining checkpoint'
     source = NAME.match(checkpoint['name'] + '.py')

@@ -160,6 +160,8 @@ def test_training_items_are_random_windows(tad_set):
     np.random.seed(1)
     starts = {data[0]['window_start'] for _ in range(30)}
     assert len(starts) > 5 and max(starts) <= 22 - 4
+    # train_stride=8: 22 frames -> starts 0 8 16 18, 5 -> 0 1.
+    assert len(dataset(tad_set, train_stride=8)) == 4 + 2
 
 
 def test_dataset_bad_input(tad_set, tmp_path):

@@ -76,11 +76,11 @@ class TemporalSegmentationDataset(VideoClipDataset):
     **Items.** A video of N frames (``num_frames`` of its entry, else
     ``round(duration * fps)``) counts as the windows of the sampler's span
     ``S = clip_len * frame_interval`` that cover it (:func:`window_starts`).
-    In training each of its items draws a random window (the same number of
-    items per epoch as windows, so long videos are visited more); in
-    ``test_mode`` each item is one fixed window, ``test_stride`` frames
-    apart (default: ``S``, no overlap), and together they cover every frame
-    the interval samples. A test video whose decoded frame count differs
+    In training it has as many items as windows ``train_stride`` frames
+    apart (default ``S``; long videos are visited more) and each item draws
+    a random window; in ``test_mode`` each item is one fixed window,
+    ``test_stride`` frames apart (default ``S``, no overlap), and together
+    they cover every frame the interval samples. A test video whose decoded frame count differs
     from the annotation's is logged (its windows are clamped to the last
     decoded frame).
 
@@ -99,6 +99,9 @@ class TemporalSegmentationDataset(VideoClipDataset):
         subset (str): ``subset`` value of the videos to keep.
             Defaults to ``'training'``.
         sampler (dict): A ``SampleWindowFrames`` config.
+        train_stride (int, optional): Frames of a training video per item
+            (an epoch's share of its random windows). Defaults to the
+            window span.
         test_stride (int, optional): Frames between test windows.
             Defaults to the window span.
         video_suffix (str): File name suffix after the video id.
@@ -119,6 +122,7 @@ class TemporalSegmentationDataset(VideoClipDataset):
                  sampler: dict = dict(
                      type='SampleWindowFrames', clip_len=16,
                      frame_interval=4),
+                 train_stride: Optional[int] = None,
                  test_stride: Optional[int] = None,
                  video_suffix: str = '.mp4',
                  out_of_range: str = 'error',
@@ -130,9 +134,12 @@ class TemporalSegmentationDataset(VideoClipDataset):
         if not isinstance(num_classes, int) or num_classes < 1:
             raise ValueError(f'num_classes must be a positive int, got '
                              f'{num_classes!r}')
-        if test_stride is not None and test_stride < 1:
-            raise ValueError(f'test_stride must be >= 1, got {test_stride}')
+        for name, stride in (('train_stride', train_stride),
+                             ('test_stride', test_stride)):
+            if stride is not None and stride < 1:
+                raise ValueError(f'{name} must be >= 1, got {stride}')
         self.subset = subset
+        self.train_stride = train_stride
         self.test_stride = test_stride
         self.video_suffix = video_suffix
         self.out_of_range = out_of_range
@@ -159,7 +166,8 @@ class TemporalSegmentationDataset(VideoClipDataset):
             if entry.get('subset') != self.subset:
                 continue
             info = self.parse_video(video_id, entry)
-            stride = (self.test_stride or span) if self.test_mode else span
+            stride = (self.test_stride if self.test_mode else
+                      self.train_stride) or span
             for start in window_starts(info['num_frames'], span, stride):
                 data_list.append(
                     dict(info, window_start=start) if self.test_mode else

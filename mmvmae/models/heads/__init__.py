@@ -21,3 +21,6 @@ from .temporal_cls_head import TemporalClsHead  # noqa: E402
 from .temporal_reg_head import TemporalRegHead  # noqa: E402
 
 __all__ += ['TemporalClsHead', 'TemporalRegHead']
+from .multilabel_action_head import MultiLabelActionHead  # noqa: E402
+
+__all__ += ['MultiLabelActionHead']

@@ -67,10 +67,10 @@ def random_masks(batch: int, num_tokens: int, num_visible: int,
     return visible, masked
 
 
-def load_toy_generator():
+def load_toy_generator(name: str = 'generate_toy_dataset'):
     if REPO_ROOT not in sys.path:
         sys.path.insert(0, REPO_ROOT)
-    return importlib.import_module('data_preparation.toy.generate_toy_dataset')
+    return importlib.import_module(f'data_preparation.toy.{name}')
 
 
 @pytest.fixture(scope='session')
@@ -81,6 +81,17 @@ def toy_data(tmp_path_factory) -> str:
         out, num_train=8, num_val=4, size=64, frames=16, seed=0,
         num_classes=4, progress=False)
     return out
+
+
+@pytest.fixture(scope='session')
+def toy_det_data(tmp_path_factory) -> dict:
+    """A small toy detection set: 6 train / 4 val long videos (64x64,
+    8 fps, 96-160 frames) with the AVA copy; the paths of
+    ``generate_toy_detection.output_paths`` (``root``, ``video_dir``,
+    ``tad_json``, ``classes``, ``tracks_dir``, ``ava_*``, ``meta``)."""
+    out = str(tmp_path_factory.mktemp('toy_det'))
+    return load_toy_generator('generate_toy_detection').generate(
+        out, num_train=6, num_val=4, seed=0, progress=False)
 
 
 def demo_config(name: str, toy_root: str, work_dir: str, **options) -> Config:

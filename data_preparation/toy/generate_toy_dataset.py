@@ -186,6 +186,61 @@ def shape_alpha(shape: str, u: np.ndarray, v: np.ndarray,
     return np.clip(inside + 0.5, 0, 1)
 
 
+class ShapeLook(NamedTuple):
+    """How a shape looks: kind, colour, size and rotation."""
+    shape: str
+    hue: float
+    colour: np.ndarray  # RGB in [0, 255]
+    radius: float  # pixels
+    angle: float
+
+
+def draw_look(size: int,
+              rng: np.random.Generator,
+              radius_range: tuple = (0.12, 0.2)) -> ShapeLook:
+    """Draw a shape, its colour, radius and rotation.
+
+    Args:
+        size (int): The frame height and width.
+        rng (np.random.Generator): The random generator.
+        radius_range (tuple): The radius range, in frame widths.
+            Defaults to (0.12, 0.2).
+
+    Returns:
+        ShapeLook: The shape's look.
+    """
+    shape = SHAPES[rng.integers(len(SHAPES))]
+    hue = rng.uniform()
+    colour = 255 * np.array(
+        colorsys.hsv_to_rgb(hue, rng.uniform(0.5, 1), rng.uniform(0.8, 1)))
+    radius = rng.uniform(*radius_range) * size
+    angle = rng.uniform(0, 2 * np.pi)
+    return ShapeLook(shape, hue, colour, radius, angle)
+
+
+def shape_coverage(look: ShapeLook, centre: np.ndarray,
+                   size: int) -> np.ndarray:
+    """Coverage of a shape centred at ``centre`` on a torus-shaped frame.
+
+    Args:
+        look (ShapeLook): The shape (``shape``, ``radius`` and ``angle``
+            are used).
+        centre (np.ndarray): The centre ``(x, y)`` in pixels.
+        size (int): The frame height and width.
+
+    Returns:
+        np.ndarray: Coverage in [0, 1], shape (size, size).
+    """
+    grid = np.arange(size) + 0.5
+    cx, cy = centre
+    # Offsets on the torus, in [-size / 2, size / 2).
+    dx = (grid[None, :] - cx + size / 2) % size - size / 2
+    dy = (grid[:, None] - cy + size / 2) % size - size / 2
+    u = np.cos(look.angle) * dx + np.sin(look.angle) * dy
+    v = -np.sin(look.angle) * dx + np.cos(look.angle) * dy
+    return shape_alpha(look.shape, u, v, look.radius)
+
+
 class ToyClip(NamedTuple):
     """Everything drawn for one clip, before rendering it."""
     label: int
@@ -215,18 +270,13 @@ def draw_clip(label: int, size: int, frames: int,
         ToyClip: The clip's shape, colour, motion, background and noise.
     """
     background = render_background(size, rng)
-    shape = SHAPES[rng.integers(len(SHAPES))]
-    hue = rng.uniform()
-    colour = 255 * np.array(
-        colorsys.hsv_to_rgb(hue, rng.uniform(0.5, 1), rng.uniform(0.8, 1)))
-    radius = rng.uniform(0.12, 0.2) * size
-    angle = rng.uniform(0, 2 * np.pi)
+    look = draw_look(size, rng)
     start = rng.uniform(0, size, size=2)
     speed = rng.uniform(0.5, 1.0)
     velocity = direction(label) * speed * size / frames
     noise = rng.normal(0, NOISE_STD, size=(frames, size, size, 1))
-    return ToyClip(label, shape, hue, colour, radius, angle, start, speed,
-                   velocity, background, noise)
+    return ToyClip(label, look.shape, look.hue, look.colour, look.radius,
+                   look.angle, start, speed, velocity, background, noise)
 
 
 def render_clip(clip: ToyClip) -> np.ndarray:
@@ -239,16 +289,12 @@ def render_clip(clip: ToyClip) -> np.ndarray:
         np.ndarray: RGB frames, uint8, shape (frames, size, size, 3).
     """
     frames, size = clip.noise.shape[:2]
-    grid = np.arange(size) + 0.5
+    look = ShapeLook(clip.shape, clip.hue, clip.colour, clip.radius,
+                     clip.angle)
     video = np.empty((frames, size, size, 3), dtype=np.uint8)
     for t in range(frames):
-        cx, cy = clip.start + clip.velocity * t
-        # Offsets on the torus, in [-size / 2, size / 2).
-        dx = (grid[None, :] - cx + size / 2) % size - size / 2
-        dy = (grid[:, None] - cy + size / 2) % size - size / 2
-        u = np.cos(clip.angle) * dx + np.sin(clip.angle) * dy
-        v = -np.sin(clip.angle) * dx + np.cos(clip.angle) * dy
-        alpha = shape_alpha(clip.shape, u, v, clip.radius)[..., None]
+        alpha = shape_coverage(look, clip.start + clip.velocity * t,
+                               size)[..., None]
         frame = (clip.background * (1 - alpha) + clip.colour * alpha +
                  clip.noise[t])
         video[t] = np.clip(np.rint(frame), 0, 255)

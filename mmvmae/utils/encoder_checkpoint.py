@@ -12,6 +12,8 @@ from . import checkpoint_convert as convert
 StateDict = Dict[str, torch.Tensor]
 
 HF_PREFIXES = ('videomae.', 'embeddings.')
+# mmvmae / mmaction2 encoders: one backbone, or one per modality.
+MMVMAE_PREFIXES = ('backbone.', 'encoders.')
 # Resampled to the encoder's grid by VideoViT, or computed when absent.
 POSITION_TABLE = 'pos_embed'
 
@@ -20,15 +22,16 @@ def to_mmvmae_layout(state_dict: Mapping[str, torch.Tensor]
                      ) -> Tuple[StateDict, str]:
     """Weights of any supported layout under mmvmae keys.
 
-    mmvmae / mmaction2 weights (``backbone.*``) are kept; transformers
-    weights (``videomae.*`` or a bare ``VideoMAEModel``) and official
-    VideoMAE / V2 weights (pretraining or fine-tuned) are converted, with
-    the checks of :mod:`mmvmae.utils.checkpoint_convert`.
+    mmvmae / mmaction2 weights (``backbone.*``, ``encoders.<modality>.*``)
+    are kept; transformers weights (``videomae.*`` or a bare
+    ``VideoMAEModel``) and official VideoMAE / V2 weights (pretraining or
+    fine-tuned) are converted, with the checks of
+    :mod:`mmvmae.utils.checkpoint_convert`.
 
     Returns:
         tuple[dict, str]: The weights and the name of their source layout.
     """
-    if any(key.startswith('backbone.') for key in state_dict):
+    if any(key.startswith(MMVMAE_PREFIXES) for key in state_dict):
         return dict(state_dict), 'mmvmae'
     if any(key.startswith(HF_PREFIXES) for key in state_dict):
         conversion = convert.hf_to_mmvmae(state_dict)

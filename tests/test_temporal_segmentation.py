@@ -197,6 +197,35 @@ def test_dataset_bad_input(tad_set, tmp_path):
         dataset(tad_set, subset='testing')
 
 
+def test_targets_equal_the_toy_generator_frame_truth(toy_det_data):
+    # Every frame of every toy detection video, through the dataset: the
+    # targets from the JSON segments equal the generator's per-frame labels.
+    for subset in ('training', 'validation'):
+        data = TemporalSegmentationDataset(
+            ann_file=toy_det_data['tad_json'],
+            pipeline=[],
+            num_classes=4,
+            subset=subset,
+            data_prefix=dict(video=toy_det_data['video_dir']),
+            sampler=dict(type='SampleWindowFrames', clip_len=16,
+                         test_mode=True),
+            test_mode=True)
+        checked = {}
+        for i in range(len(data)):
+            item = data[i]
+            truth = np.load(osp.join(toy_det_data['tracks_dir'],
+                                     item['video_id'] + '.npz'))['labels']
+            np.testing.assert_array_equal(item['frame_labels'],
+                                          truth[item['frame_inds']])
+            checked.setdefault(item['video_id'], set()).update(
+                item['frame_inds'].tolist())
+        frames = {data.get_data_info(i)['video_id']:
+                  set(range(data.get_data_info(i)['num_frames']))
+                  for i in range(len(data))}
+        assert checked == frames  # every frame of every video
+        assert not data.frame_count_mismatches
+
+
 # Head, model, metric ------------------------------------------------------
 
 

@@ -85,10 +85,9 @@ def output_paths(out_dir: str, ava: bool = True) -> Dict[str, str]:
 
     Returns:
         dict[str, str]: Paths keyed by ``root`` (``out_dir``),
-        ``video_dir``, ``tad_json``,
-        ``classes``, ``tracks_dir``, ``meta`` and, with ``ava``,
-        ``ava_dir``, ``ava_frames_dir``, ``ava_action_list`` and
-        ``ava_{train,val}_{csv,excluded,proposals}``.
+        ``video_dir``, ``tad_json``, ``classes``, ``tracks_dir``, ``meta``
+        and, with ``ava``, ``ava_dir``, ``ava_frames_dir``,
+        ``ava_action_list`` and ``ava_{train,val}_{csv,excluded,proposals}``.
     """
     names = dict(
         video_dir='videos',

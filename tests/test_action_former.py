@@ -331,9 +331,10 @@ def test_predict_outputs_seconds_in_the_video():
 def test_grid_conversion_of_targets_and_predictions():
     # feature i centred at frame 2i + 2 at 4 fps: t seconds -> 2t - 1
     model = MODELS.build(tiny_config())
-    grid = model.grid_segments(sample(20, segments=((1.5, 3.), ), labels=(0, )))
+    one = dict(segments=((1.5, 3.), ), labels=(0, ))
+    grid = model.grid_segments(sample(20, **one))
     torch.testing.assert_close(grid, torch.tensor([[2., 5.]]))
-    shifted = sample(20, segments=((1.5, 3.), ), labels=(0, ))
+    shifted = sample(20, **one)
     shifted.set_metainfo(dict(feature_start=2))
     torch.testing.assert_close(model.grid_segments(shifted),
                                torch.tensor([[0., 3.]]))

@@ -334,6 +334,28 @@ def test_skip_force_and_no_ava(tmp_path, capsys):
     assert osp.isfile(osp.join(paths['tracks_dir'], 'train_00000.npz'))
 
 
+def test_interrupted_run_and_foreign_outputs(tmp_path):
+    args = dict(num_train=1, num_val=0, progress=False, ava=False)
+    paths = gen.generate(str(tmp_path / 'det'), **args)
+    with open(paths['meta']) as f:
+        meta = json.load(f)
+    assert 'complete' not in meta
+    with open(paths['meta'], 'w') as f:
+        json.dump(dict(meta, complete=False), f)
+    stale = osp.join(paths['video_dir'], 'train_00007.mp4')
+    open(stale, 'w').close()
+    gen.generate(str(tmp_path / 'det'), **args)
+    assert not osp.exists(stale)
+    with open(paths['meta']) as f:
+        assert json.load(f) == meta
+    # Folders of something else are left alone.
+    toy = base.generate(str(tmp_path / 'toy'), num_train=1, num_val=0,
+                        size=32, frames=4, progress=False)
+    with pytest.raises(ValueError, match='refusing to overwrite'):
+        gen.generate(str(tmp_path / 'toy'), **args)
+    assert os.listdir(toy['video_dir']) == ['train_00000.mp4']
+
+
 BAD_ARGS = [
     dict(size=48),
     dict(size=33),

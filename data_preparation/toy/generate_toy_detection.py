@@ -14,7 +14,8 @@ on the toy clips transfers). Outputs, under ``--out-dir``:
   actions of every object;
 - ``ava/``: an AVA-format copy (rawframes, CSVs, action list, proposals)
   for mmaction2's ``AVADataset`` (``--no-ava`` skips it);
-- ``meta.json``: the arguments, written last.
+- ``meta.json``: the arguments (with ``"complete": false`` while a run
+  is writing).
 
 See ``data_preparation/toy/README.md`` and ``docs/detection_data.md``.
 
@@ -62,6 +63,8 @@ GENERATOR_VERSION = 1
 # default_rng([seed, s, i, STREAMS['scene']]) and its AVA proposals from
 # [seed, s, i, STREAMS['proposals']], apart from the classification toy's.
 STREAMS = dict(scene=10, proposals=11)
+# The folders a run writes (and a new run with other arguments removes).
+OUTPUT_FOLDERS = ('videos', 'annotations', 'ava')
 
 
 def video_id(split: str, index: int) -> str:
@@ -276,7 +279,7 @@ def generate(out_dir: str = 'data/toy_det',
             print(f'{out_dir} already matches the arguments, skipping '
                   '(use --force to regenerate).')
         return paths
-    _clear(out_dir)
+    _start(out_dir, meta)
     for key in ('video_dir', 'tracks_dir', 'ava_frames_dir'):
         if key in paths:
             os.makedirs(paths[key], exist_ok=True)
@@ -333,13 +336,30 @@ def generate(out_dir: str = 'data/toy_det',
     return paths
 
 
-def _clear(out_dir: str) -> None:
-    """Remove the outputs of an earlier, different or partial run."""
-    meta = osp.join(out_dir, 'meta.json')
-    if osp.isfile(meta):
-        os.remove(meta)
-    for name in ('videos', 'annotations', 'ava'):
-        shutil.rmtree(osp.join(out_dir, name), ignore_errors=True)
+def _start(out_dir: str, meta: dict) -> None:
+    """Remove the outputs of an earlier run (of other arguments, or
+    interrupted) and mark ``out_dir`` as being written.
+
+    ``meta.json`` holds ``meta`` plus ``"complete": false`` until the run
+    ends; output folders without this generator's ``meta.json`` are not
+    touched: that raises an error.
+    """
+    folders = [osp.join(out_dir, name) for name in OUTPUT_FOLDERS]
+    meta_file = osp.join(out_dir, 'meta.json')
+    old = {}
+    if osp.isfile(meta_file):
+        with open(meta_file) as f:
+            old = json.load(f)
+    if 'max_segments' not in old and any(map(osp.exists, folders)):
+        raise ValueError(
+            f'{out_dir} holds outputs without a meta.json of this '
+            f'generator ({", ".join(OUTPUT_FOLDERS)}); refusing to '
+            'overwrite them, choose another --out-dir')
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(out_dir, exist_ok=True)
+    with open(meta_file, 'w') as f:
+        json.dump(dict(meta, complete=False), f, indent=2)
 
 
 def _print_summary(paths: Dict[str, str], meta: dict, stats: Counter) -> None:

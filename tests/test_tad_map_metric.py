@@ -385,3 +385,25 @@ def test_metric_input_errors(tmp_path):
             METRICS.build(dict(type='TADmAPMetric', **cfg))
     with pytest.raises(FileNotFoundError):
         METRICS.build(dict(type='TADmAPMetric', ann_file='nowhere.json'))
+
+
+def test_toy_detection_annotations(toy_det_data):
+    """The toy set's JSON and classes.txt: its own ground truth as
+    predictions scores 1, shifted copies score less."""
+    ground_truth, classes = load_tad_annotations(
+        toy_det_data['tad_json'], 'validation', classes=toy_det_data[
+            'classes'])
+    assert len(ground_truth) == 4 and len(classes) == 4
+    predictions = {
+        video_id: dict(gt, scores=np.linspace(1, 0.5, len(gt['labels'])))
+        for video_id, gt in ground_truth.items()
+    }
+    cfg = dict(ann_file=toy_det_data['tad_json'], subset='validation',
+               classes=toy_det_data['classes'], recall_top_kx=(1, ))
+    metrics = evaluate(cfg, data_samples(predictions))
+    assert metrics['tad/mAP'] == 1.0 and metrics['tad/Recall@1x@0.95'] == 1.
+    shifted = {
+        video_id: dict(pred, segments=pred['segments'] + 1.)
+        for video_id, pred in predictions.items()
+    }
+    assert evaluate(cfg, data_samples(shifted))['tad/mAP'] < 1.

@@ -67,7 +67,8 @@ def batched_soft_nms_1d(
             max_num, method)
         kept.append(group[order])
         kept_scores.append(group_scores)
-    kept = torch.cat(kept) if kept else labels.new_zeros(0)
+    kept = torch.cat(kept) if kept else torch.zeros(
+        0, dtype=torch.long, device=labels.device)
     kept_scores = torch.cat(kept_scores) if kept_scores else scores[:0]
     new_segments = segments[kept]
     if voting_threshold is not None:

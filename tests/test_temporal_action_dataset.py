@@ -101,6 +101,10 @@ def test_classes_file_and_label_checks(tmp_path):
                                     classes_file=str(classes))
     assert dataset.metainfo['classes'] == ('right', 'left', 'up')
     assert dataset.get_data_info(0)['gt_labels'].tolist() == [1, 0]
+    agnostic = TemporalActionDataset(ann_file, feature_dir, PIPELINE,
+                                     class_agnostic=True)
+    assert agnostic.metainfo['classes'] == ('action', )
+    assert agnostic.get_data_info(0)['gt_labels'].tolist() == [0, 0]
     with pytest.raises(ValueError, match="a: unknown class 'left'"):
         TemporalActionDataset(ann_file, feature_dir, PIPELINE,
                               classes=['right'])
@@ -145,6 +149,15 @@ def test_length_and_dimension_mismatches(tmp_path):
         ann_file, feature_dir, PIPELINE, index_file=None,
         feature_window=WINDOW, feature_stride=STRIDE, length_tolerance=3)
     assert dataset.get_data_info(0)['num_features'] == 20
+    # the fps the windows count frames at overrides the annotations'
+    with pytest.raises(ValueError, match='a: 20 features, but duration '
+                       r'12.0s at 4.0 fps'):
+        TemporalActionDataset(
+            ann_file, feature_dir, PIPELINE, index_file=None,
+            feature_window=WINDOW, feature_stride=STRIDE, feature_fps=4.)
+    with pytest.raises(ValueError, match='without an index'):
+        TemporalActionDataset(ann_file, feature_dir, PIPELINE,
+                              feature_prefix='v_')
 
 
 def test_segments_outside_the_video(tmp_path):

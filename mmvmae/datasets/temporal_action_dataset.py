@@ -30,8 +30,10 @@ class TemporalActionDataset(BaseDataset):
     ``<feature_dir>/index.json`` written by ``tools/misc/extract_features.py``
     (``window``, ``stride``, ``feature_dim`` and per video ``num_features``,
     ``fps``, ``duration``); for features made elsewhere (``index_file=None``)
-    it is given by ``feature_window`` / ``feature_stride`` and the fps of the
-    annotations (or ``default_fps``). Feature ``i`` is centred at frame
+    it is given by ``feature_window`` / ``feature_stride`` and
+    ``feature_fps`` (or the fps of the annotations), and the files are
+    ``<feature_prefix><video_id><feature_suffix>``. Feature ``i`` is centred
+    at frame
     ``i * stride + window / 2`` (:mod:`mmvmae.structures.feature_grid`).
 
     Everything is checked when the dataset is built, before any training
@@ -75,9 +77,15 @@ class TemporalActionDataset(BaseDataset):
             there is no index.
         feature_dim (int, optional): Expected feature width; checked
             against the index and every file.
-        feature_suffix (str): Feature file extension. Defaults to ``'.npy'``.
-        default_fps (float, optional): Frame rate for videos whose
-            annotation has none (no index). Overrides nothing else.
+        feature_prefix (str): File name prefix without an index (e.g.
+            ``'v_'`` for ActivityNet). Defaults to ``''``.
+        feature_suffix (str): File extension without an index. Defaults to
+            ``'.npy'``.
+        feature_fps (float, optional): Frame rate of the frames the
+            features were computed on, when there is no index (window and
+            stride count these frames); overrides the annotations' fps
+            (ActionFormer's ``default_fps``: 15 for ActivityNet TSP, 30 for
+            EPIC-Kitchens and Ego4D).
         length_tolerance (int, optional): Allowed difference between a
             video's feature count and ``(duration * fps - window) / stride
             + 1``. ``None`` disables the check. Defaults to 2.
@@ -88,6 +96,10 @@ class TemporalActionDataset(BaseDataset):
         segment_tolerance (float): Seconds a segment may overrun the video
             before it counts as outside (rounding of annotation tools);
             such overruns are clipped silently. Defaults to 0.05.
+        class_agnostic (bool): Label every segment 0 of one class
+            ``'action'`` (ActionFormer's ActivityNet localizer, whose
+            classes come from an external video classifier). Defaults to
+            False.
         **kwargs: Passed to mmengine's ``BaseDataset`` (``test_mode``, ...).
     """
 
@@ -102,12 +114,14 @@ class TemporalActionDataset(BaseDataset):
                  feature_window: Optional[float] = None,
                  feature_stride: Optional[float] = None,
                  feature_dim: Optional[int] = None,
+                 feature_prefix: str = '',
                  feature_suffix: str = '.npy',
-                 default_fps: Optional[float] = None,
+                 feature_fps: Optional[float] = None,
                  length_tolerance: Optional[int] = 2,
                  invalid_video: str = 'error',
                  segment_policy: str = 'error',
                  segment_tolerance: float = 0.05,
+                 class_agnostic: bool = False,
                  **kwargs) -> None:
         if invalid_video not in POLICIES:
             raise ValueError(f'invalid_video must be one of {POLICIES}, got '
@@ -115,6 +129,13 @@ class TemporalActionDataset(BaseDataset):
         if segment_policy not in SEGMENT_POLICIES:
             raise ValueError(f'segment_policy must be one of '
                              f'{SEGMENT_POLICIES}, got {segment_policy!r}')
+        if index_file is not None and (feature_fps is not None
+                                       or feature_prefix
+                                       or feature_suffix != '.npy'):
+            raise ValueError(
+                'feature_fps, feature_prefix and feature_suffix describe '
+                'features without an index (index_file=None); the index '
+                'gives the files and their fps')
         if classes is not None and classes_file is not None:
             raise ValueError('give classes or classes_file, not both')
         if not osp.isfile(ann_file):
@@ -124,17 +145,22 @@ class TemporalActionDataset(BaseDataset):
                 f'feature directory not found: {feature_dir} (extract the '
                 'features first, e.g. with tools/misc/extract_features.py)')
         self.feature_dir = feature_dir
-        self.subsets = {subset} if isinstance(subset, str) else set(subset)
+        self.subsets = {
+            s.lower()
+            for s in ([subset] if isinstance(subset, str) else subset)
+        }
         self.index = self._read_index(index_file, feature_window,
                                       feature_stride, feature_dim)
         self.classes_file = classes_file
         self.class_names = list(classes) if classes is not None else None
+        self.feature_prefix = feature_prefix
         self.feature_suffix = feature_suffix
-        self.default_fps = default_fps
+        self.feature_fps = feature_fps
         self.length_tolerance = length_tolerance
         self.invalid_video = invalid_video
         self.segment_policy = segment_policy
         self.segment_tolerance = segment_tolerance
+        self.class_agnostic = class_agnostic
         self.skipped: Dict[str, str] = {}
         self.clipped_segments: Dict[str, int] = {}
         super().__init__(ann_file=ann_file, pipeline=pipeline, **kwargs)
@@ -175,8 +201,9 @@ class TemporalActionDataset(BaseDataset):
         if not isinstance(database, dict):
             raise ValueError(f'{self.ann_file} has no "database" mapping')
         label_of = self._label_map(database)
-        self._metainfo['classes'] = tuple(
-            name for name, _ in sorted(label_of.items(), key=lambda x: x[1]))
+        self._metainfo['classes'] = ('action', ) if self.class_agnostic \
+            else tuple(name for name, _ in sorted(label_of.items(),
+                                                  key=lambda x: x[1]))
         data_list = []
         for video_id, video in database.items():
             if video.get('subset', '').lower() not in self.subsets:
@@ -245,16 +272,17 @@ class TemporalActionDataset(BaseDataset):
                 raise ValueError(
                     f'{video_id}: no features in the index of '
                     f'{self.feature_dir}')
-        fps = entry.get('fps', video.get('fps', self.default_fps))
+        fps = entry.get('fps', self.feature_fps or video.get('fps'))
         if fps is None:
             raise ValueError(f'{video_id}: no fps in the annotation (set '
-                             'default_fps)')
+                             'feature_fps)')
         duration = float(video.get('duration', entry.get('duration', 0.)))
         if duration <= 0:
             raise ValueError(f'{video_id}: duration {duration} is not '
                              'positive')
         path = osp.join(self.feature_dir,
-                        entry.get('file', video_id + self.feature_suffix))
+                        entry.get('file', self.feature_prefix + video_id +
+                                  self.feature_suffix))
         shape = self._feature_shape(video_id, path)
         expected_dim = self.index.get('feature_dim')
         if len(shape) != 2 or (expected_dim is not None
@@ -333,7 +361,7 @@ class TemporalActionDataset(BaseDataset):
                 if clipped[1] <= clipped[0]:
                     continue
             segments.append(clipped)
-            labels.append(label_of[name])
+            labels.append(0 if self.class_agnostic else label_of[name])
         return (np.asarray(segments, np.float32).reshape(-1, 2),
                 np.asarray(labels, np.int64))
 

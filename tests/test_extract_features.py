@@ -299,21 +299,29 @@ def test_ranks_write_shards_and_rank0_merges(pretrain, videos, tmp_path):
     extractor = FeatureExtractor(PRETRAIN, checkpoint, **WINDOW_ARGS)
     sources = collect_videos([videos + '/a.mp4', videos + '/b.mp4'])
     out = str(tmp_path)
-    done = [
-        extract_videos(extractor, sources, out, rank=rank, world_size=2,
-                       progress=False).extracted for rank in (0, 1)
-    ]
-    assert done == [['a'], ['b']]
-    assert sorted(os.listdir(out)) == [
-        'a.npy', 'b.npy', 'index.rank0.json', 'index.rank1.json']
-    # A run after a killed multi-process one reads the shards.
-    assert extract_videos(extractor, sources, out,
-                          progress=False).skipped == ['a', 'b']
-    index = FeatureIndex(out, extractor.header, rank=0, world_size=2)
-    index.merge()
-    assert sorted(os.listdir(out)) == ['a.npy', 'b.npy', 'index.json']
+    shards = ['a.npy', 'b.npy', 'index.rank0.json', 'index.rank1.json']
+    merged = ['a.npy', 'b.npy', 'index.json']
+
+    def run_ranks():
+        return [
+            extract_videos(extractor, sources, out, rank=rank, world_size=2,
+                           overwrite=True, progress=False).extracted
+            for rank in (0, 1)
+        ]
+
+    assert run_ranks() == [['a'], ['b']]
+    assert sorted(os.listdir(out)) == shards
+    FeatureIndex(out, extractor.header, rank=0, world_size=2).merge()
+    assert sorted(os.listdir(out)) == merged
     with open(osp.join(out, 'index.json')) as f:
         assert sorted(json.load(f)['videos']) == ['a', 'b']
+    # A single process after a killed multi-process run reads the shards
+    # (nothing to redo) and merges them.
+    run_ranks()
+    assert sorted(os.listdir(out)) == sorted(shards + ['index.json'])
+    assert extract_videos(extractor, sources, out,
+                          progress=False).skipped == ['a', 'b']
+    assert sorted(os.listdir(out)) == merged
 
 
 @pytest.mark.parametrize('config,encoder_of', [

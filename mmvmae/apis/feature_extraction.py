@@ -187,10 +187,11 @@ def extract_videos(extractor: FeatureExtractor,
     """Extract the features of this process's share of ``sources``.
 
     Writes ``<out_dir>/<video_id>.npy`` (float32, (num_features, C)) and,
-    after every video, the index (``index.json``, or this rank's shard when
-    ``world_size > 1``: merge them with ``summary.index.merge()`` on rank 0
-    once every rank has finished). Videos already finished are skipped
-    unless ``overwrite``.
+    after every video, the index: ``index.json``, into which a single
+    process also merges the shards a killed multi-process run left, or,
+    when ``world_size > 1``, this rank's shard (merge them with
+    ``summary.index.merge()`` on rank 0 once every rank has finished).
+    Videos already finished are skipped unless ``overwrite``.
 
     Args:
         extractor (FeatureExtractor): The extractor.
@@ -237,6 +238,8 @@ def extract_videos(extractor: FeatureExtractor,
             summary.failed[source.video_id] = str(err)
         if bar is not None:
             bar.update()
+    if world_size == 1:  # also takes in the shards of a killed torchrun
+        index.merge()
     print_log(
         f'rank {rank}: {len(summary.extracted)} videos extracted, '
         f'{len(summary.skipped)} already finished, {len(summary.failed)} '

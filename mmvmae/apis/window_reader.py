@@ -108,7 +108,8 @@ class WindowReader:
             rows = frame_indices[first:first + batch_size]
             new = [int(i) for i in np.unique(rows) if int(i) not in cache]
             if new:
-                cache.update(zip(new, transform(list(self.decode(new)))))
+                cache.update(
+                    zip(new, transform(list(self.decode(new))), strict=True))
             yield np.stack([np.stack([cache[int(i)] for i in row])
                             for row in rows])
             if first + batch_size < len(frame_indices):

@@ -15,7 +15,8 @@ videos are skipped when run again. Example::
 
 Several processes (one per GPU) share the videos with torchrun::
 
-    torchrun --nproc_per_node 8 tools/misc/extract_features.py ... --device cuda
+    torchrun --nproc_per_node 8 tools/misc/extract_features.py ... \\
+        --device cuda
 """
 import argparse
 import os
@@ -109,13 +110,13 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     """Extract the features of this process's share of the videos."""
     args = parse_args(argv)
-    world_size = int(os.environ.get('WORLD_SIZE', 1))
-    rank = int(os.environ.get('RANK', 0))
+    world_size = int(os.environ.get('WORLD_SIZE', '1'))
+    rank = int(os.environ.get('RANK', '0'))
     device = args.device
     if world_size > 1:
         dist.init_process_group('gloo', timeout=DIST_TIMEOUT)
         if device == 'cuda':
-            device = f'cuda:{os.environ.get("LOCAL_RANK", 0)}'
+            device = f'cuda:{os.environ.get("LOCAL_RANK", "0")}'
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)

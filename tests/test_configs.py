@@ -278,6 +278,15 @@ def expected_views(dataset_cfg: dict) -> int:
     return views
 
 
+def train_views(dataset_cfg: dict) -> int:
+    """Views a train pipeline packs per sample: those of its
+    ``PerViewTransforms`` (ViC-MAE's two views), else 1."""
+    for transform in dataset_cfg.pipeline:
+        if transform['type'] == 'PerViewTransforms':
+            return transform.get('num_views', 2)
+    return 1
+
+
 def build_meta_model(cfg: Config) -> torch.nn.Module:
     """The model on the meta device, without its checkpoint.
 
@@ -316,6 +325,10 @@ def test_model_builds_on_meta_and_runs(path):
                 for key, value in packed[0]['inputs'].items()
             }
             losses = model(inputs, samples, mode='loss')
+        elif packed[0]['inputs'].shape[0] > 1:  # views per sample (ViC-MAE)
+            inputs = torch.empty(2, *packed[0]['inputs'].shape, device='meta')
+            losses = model(inputs, samples, mode='loss')
+            assert 'loss_pix' in losses
         else:
             inputs = torch.empty(2, 3, frames, size, size, device='meta')
             losses = model.loss(inputs, samples)
@@ -357,18 +370,22 @@ def test_pipelines_build_and_run(path):
                 TRANSFORMS.build(copy.deepcopy(transform))
             continue
         packed = run_pipeline(dataset)
-        views = 1 if name == 'train_dataloader' else expected_views(dataset)
+        views = (train_views(dataset) if name == 'train_dataloader' else
+                 expected_views(dataset))
         clip = packed['inputs']
         if isinstance(clip, dict):  # multimodal: the video entry, if any
             clip = clip.get('imgs')
         assert clip is None or clip.shape == (views, 3, frames, size,
                                               size), name
         sample = packed['data_samples']
-        if sample.get('visible_ids') is not None:
+        if sample.get('visible_ids') is not None:  # per view if several
             num_tokens = (frames // tubelet) * (size // patch)**2
-            visible, masked = sample.visible_ids, sample.masked_ids
-            assert len(visible) + len(masked) == num_tokens
-            assert not set(visible.tolist()) & set(masked.tolist())
+            visible_ids, masked_ids = sample.visible_ids, sample.masked_ids
+            for visible, masked in zip(
+                    visible_ids.reshape(-1, visible_ids.shape[-1]),
+                    masked_ids.reshape(-1, masked_ids.shape[-1])):
+                assert len(visible) + len(masked) == num_tokens
+                assert not set(visible.tolist()) & set(masked.tolist())
         has_decoder_mask = any(t['type'] == 'RunningCellDecoderMask'
                                for t in dataset.pipeline)
         assert (sample.get('decoder_ids') is not None) == has_decoder_mask

@@ -44,3 +44,7 @@ from .resize_temporal_features import ResizeTemporalFeatures  # noqa: E402
 
 __all__ += ['LoadTemporalFeatures', 'PackTemporalInputs',
             'RandomFeatureTruncation', 'ResizeTemporalFeatures']
+from .per_view_transforms import PerViewTransforms  # noqa: E402
+from .sample_view_pair import SampleViewPair  # noqa: E402
+
+__all__ += ['PerViewTransforms', 'SampleViewPair']

@@ -15,3 +15,6 @@ __all__ += ['MultiModalMAE', 'VideoIMUMAE']
 from .masked_video_text import MaskedVideoText  # noqa: E402
 
 __all__ += ['MaskedVideoText']
+from .vicmae import ViCMAE  # noqa: E402
+
+__all__ += ['ViCMAE']

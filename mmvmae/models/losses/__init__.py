@@ -13,3 +13,6 @@ from .diou_loss_1d import DIoULoss1d  # noqa: E402
 from .sigmoid_focal_loss import SigmoidFocalLoss  # noqa: E402
 
 __all__ += ['DIoULoss1d', 'SigmoidFocalLoss']
+from .nt_xent_loss import NTXentLoss  # noqa: E402
+
+__all__ += ['NTXentLoss']

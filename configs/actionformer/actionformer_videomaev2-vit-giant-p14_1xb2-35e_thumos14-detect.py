@@ -7,7 +7,7 @@
 #
 # Features (index.json records window 16 / stride 4):
 #   python tools/misc/extract_features.py \
-#       configs/videomaev2/videomaev2_vit-giant-p14_32xb3-35e_k400-finetune.py \
+#     configs/videomaev2/videomaev2_vit-giant-p14_32xb3-35e_k400-finetune.py \
 #       <ViT-g fine-tuned checkpoint> data/thumos/annotations/thumos14.json \
 #       --video-root data/thumos/videos \
 #       --out-dir data/thumos/videomaev2_vit-giant-p14_features \

@@ -2,13 +2,14 @@
 # VideoMAE demo encoder (docs/methods/actionformer.md): a tiny detector
 # (32 channels, 4 pyramid levels of strides 1..8) that trains in seconds
 # on a CPU. Produce the inputs first:
-#   python data_preparation/toy/generate_toy_detection.py --out-dir data/toy_det
+#   python data_preparation/toy/generate_toy_detection.py \
+#       --out-dir data/toy_det
 #   python tools/misc/extract_features.py \
 #       configs/demo/videomae_vit-tiny-p8_1xb8-toy_pretrain.py \
 #       work_dirs/videomae_vit-tiny-p8_1xb8-toy_pretrain/epoch_20.pth \
-#       data/toy_det/annotations/toy_tad.json --video-root data/toy_det/videos \
-#       --out-dir data/toy_det/features --clip-len 8 --frame-interval 2 \
-#       --stride 4
+#       data/toy_det/annotations/toy_tad.json \
+#       --video-root data/toy_det/videos --out-dir data/toy_det/features \
+#       --clip-len 8 --frame-interval 2 --stride 4
 # Features: 96-d, one per 16-frame window (2 s) every 4 frames (0.5 s) of
 # the 8 fps videos; a 96-160-frame video gives 21-37 of them.
 _base_ = ['../_base_/default_runtime.py']

@@ -4,8 +4,8 @@ from typing import Optional, Sequence, Union
 import torch
 
 from mmvmae.registry import MODELS
-from ..layers import (SeparablePosEmbed, TubeletEmbed, infer_grid,
-                      interpolate_grid, sinusoid_table)
+from ..layers import (SeparablePosEmbed, TubeletEmbed, gather_tokens,
+                      infer_grid, interpolate_grid, sinusoid_table)
 from .token_encoder import TokenEncoder
 
 # Sizes as named in the papers: (embed_dims, depth, num_heads, mlp_ratio).
@@ -48,8 +48,9 @@ class VideoViT(TokenEncoder):
 
     Its state dict (``pos_embed_type='sincos'``) loads strictly into
     mmaction2's ``VisionTransformer`` and back. ``forward(x, visible_ids)``
-    embeds every tubelet, adds the position embedding, then keeps only the
-    visible tokens (``torch.gather``) before the blocks.
+    embeds only the visible tubelets (their pixels are gathered first, see
+    ``TubeletEmbed.forward_selected``) and adds their position embeddings
+    before the blocks.
 
     Args:
         arch (str | dict): ``'small'``/``'base'``/``'large'``/``'huge'``/
@@ -159,7 +160,7 @@ class VideoViT(TokenEncoder):
             output selected by ``out_type``.
         """
         grid = self.patch_embed.token_grid(x.shape)
-        tokens, _ = self.encode_tokens(self.embed(x), visible_ids)
+        tokens, _ = self.encode_tokens(self.embed(x, visible_ids))
         if visible_ids is not None or self.out_type == 'tokens':
             return tokens
         if self.out_type == 'featmap':
@@ -168,10 +169,25 @@ class VideoViT(TokenEncoder):
         pooled = tokens.mean(1)
         return self.fc_norm(pooled) if self.fc_norm is not None else pooled
 
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """Patch embeddings plus position embeddings (B, N, C) of a clip."""
+    def embed(self,
+              x: torch.Tensor,
+              ids: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Patch embeddings plus position embeddings of a clip.
+
+        Args:
+            x (Tensor): Clip (B, C, T, H, W).
+            ids (Tensor, optional): (B, K) tokens to embed; only their
+                tubelets are projected. None embeds all N tokens.
+
+        Returns:
+            Tensor: (B, N, C), or (B, K, C) for ``ids``.
+        """
         grid = self.patch_embed.token_grid(x.shape)
-        return self.patch_embed(x) + self.position_embedding(grid).to(x.dtype)
+        pos = self.position_embedding(grid).to(x.dtype)
+        if ids is None:
+            return self.patch_embed(x) + pos
+        return (self.patch_embed.forward_selected(x, ids) +
+                gather_tokens(pos, ids))
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         """Accept checkpoints without a sinusoid table or with another grid.

@@ -56,7 +56,7 @@ NAME = re.compile(
     r'^(?P<method>[a-z0-9]+(?:-[a-z0-9]+)*)'
     r'_(?P<backbone>[a-z0-9]+(?:-[a-z0-9]+)*)'
     r'_(?P<gpus>\d+)xb(?P<batch>\d+)-(?P<epochs>\d+)e'
-    r'_(?P<dataset>[a-z0-9]+)-(?P<stage>pretrain|finetune)'
+    r'_(?P<dataset>[a-z0-9]+)-(?P<stage>pretrain|finetune|detect)'
     r'(?:-(?P<source>[a-z0-9]+)(?P<via>pt|ft))?\.py$')
 BACKBONE = re.compile(r'^vit-(?P<arch>[a-z]+)-p(?P<patch>\d+)$')
 CHECKPOINT = re.compile(
@@ -80,6 +80,9 @@ CLIP_DATASETS = ('VideoClipDataset', 'VideoTextClipDataset',
                  'TemporalSegmentationDataset')
 # Keyframe datasets (AVA): pipelines run in tests/test_ava_detector.py.
 KEYFRAME_DATASETS = ('AVADataset', 'AVAKineticsDataset')
+# Pre-extracted feature datasets ('-detect' configs, inputs (B, C, T)):
+# pipelines run in tests/test_action_former_configs.py.
+FEATURE_DATASETS = ('TemporalActionDataset', )
 
 
 @pytest.fixture(scope='module', autouse=True)
@@ -312,6 +315,13 @@ def test_model_builds_on_meta_and_runs(path):
     model = build_meta_model(cfg)
     params = list(model.parameters())
     assert params and all(p.is_meta for p in params)
+    if cfg.train_dataloader.dataset.type in FEATURE_DATASETS:
+        steps = model.data_preprocessor.max_seq_len
+        inputs = torch.empty(2, cfg.model.backbone.in_channels, steps,
+                             device='meta')
+        logits, _ = model(inputs, mode='tensor')
+        assert logits[0].shape == (2, steps, cfg.model.cls_head.num_classes)
+        return
     frames, size, _, _ = backbone_clip(cfg)
     if is_pretraining(cfg):
         packed = [
@@ -355,7 +365,7 @@ def test_pipelines_build_and_run(path):
     assert loaders, f'{path.name} has no dataloader'
     for name, loader in loaders.items():
         dataset = loader.dataset
-        if dataset.type in KEYFRAME_DATASETS:
+        if dataset.type in KEYFRAME_DATASETS + FEATURE_DATASETS:
             continue
         assert dataset.type in CLIP_DATASETS, name
         repeats = dataset.get('num_repeats', 1)
@@ -427,20 +437,11 @@ def test_optimizer_and_schedule(path):
         assert begin == max_epochs, 'the schedule must end at max_epochs'
 
 
-@pytest.mark.parametrize(
-    'path', NAMED, ids=[str(p.relative_to(CONFIG_ROOT)) for p in NAMED])
-def test_name_follows_convention(path):
-    match = NAME.match(path.name)
-    assert match, (f'{path.name} does not follow {{method}}_{{backbone}}_'
-                   '{gpus}xb{batch}-{epochs}e_{dataset}-{pretrain|finetune}'
-                   '[-{source}pt|ft].py')
-    fields = match.groupdict()
-    cfg = load(path)
-    assert fields['method'] == path.parent.name.replace('_', '-')
-
+def check_video_backbone(cfg: Config, name: str) -> None:
+    """The video encoder is the ``vit-{arch}-p{patch}`` of the name."""
     backbone = cfg.model.get('backbone') or cfg.model.encoders.imgs
-    arch = BACKBONE.match(fields['backbone'])
-    assert arch, fields['backbone']
+    arch = BACKBONE.match(name)
+    assert arch, name
     if isinstance(backbone.arch, str):
         assert backbone.arch == arch['arch']
     else:  # e.g. CAV-MAE: 11 blocks, then the fusion block
@@ -449,6 +450,21 @@ def test_name_follows_convention(path):
             named['embed_dims'], named['num_heads'])
     assert backbone.get('patch_size', 16) == int(arch['patch'])
 
+
+@pytest.mark.parametrize(
+    'path', NAMED, ids=[str(p.relative_to(CONFIG_ROOT)) for p in NAMED])
+def test_name_follows_convention(path):
+    match = NAME.match(path.name)
+    assert match, (f'{path.name} does not follow {{method}}_{{backbone}}_'
+                   '{gpus}xb{batch}-{epochs}e_{dataset}-'
+                   '{pretrain|finetune|detect}[-{source}pt|ft].py')
+    fields = match.groupdict()
+    cfg = load(path)
+    assert fields['method'] == path.parent.name.replace('_', '-')
+    # A '-detect' config trains on features: its backbone field names them.
+    if fields['stage'] != 'detect':
+        check_video_backbone(cfg, fields['backbone'])
+
     gpus, batch = int(fields['gpus']), int(fields['batch'])
     assert cfg.train_dataloader.batch_size == batch
     # The lr is for gpus x batch videos, so --auto-scale-lr rescales it.
@@ -456,6 +472,9 @@ def test_name_follows_convention(path):
     assert cfg.train_cfg.max_epochs == int(fields['epochs'])
 
     dataset = fields['dataset']
+    if fields['stage'] == 'detect':
+        assert cfg.train_dataloader.dataset.type in FEATURE_DATASETS
+        return
     if fields['stage'] == 'pretrain':
         assert is_pretraining(cfg)
         assert fields['source'] is None

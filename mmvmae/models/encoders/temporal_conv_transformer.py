@@ -3,6 +3,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
+from mmengine.model import BaseModule
 from torch import nn
 
 from mmvmae.registry import MODELS
@@ -13,7 +14,7 @@ from ..layers.temporal_transformer_block import TemporalTransformerBlock
 
 
 @MODELS.register_module()
-class TemporalConvTransformer(nn.Module):
+class TemporalConvTransformer(BaseModule):
     """1-D conv embedding + local-attention transformer pyramid.
 
     ``arch = (embed, stem, branch)``: ``embed`` masked convolutions (each
@@ -48,6 +49,8 @@ class TemporalConvTransformer(nn.Module):
             sqrt(embed_dims)) after the embedding. Defaults to False.
         max_seq_len (int): Length of the position table; longer inputs
             get it linearly stretched. Defaults to 2304.
+        init_cfg (dict, optional): mmengine init config (e.g. a
+            ``Pretrained`` checkpoint). Defaults to None.
     """
 
     def __init__(self,
@@ -65,8 +68,9 @@ class TemporalConvTransformer(nn.Module):
                  drop_path_rate: float = 0.1,
                  layer_scale_init: Optional[float] = 1e-4,
                  abs_pos_embed: bool = False,
-                 max_seq_len: int = 2304) -> None:
-        super().__init__()
+                 max_seq_len: int = 2304,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
         if len(arch) != 3:
             raise ValueError(f'arch must be (embed, stem, branch), got {arch}')
         num_levels = arch[2] + 1

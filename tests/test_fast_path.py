@@ -217,3 +217,39 @@ def test_compile_hook_compiles_named_modules_and_records():
             SimpleNamespace(model=tiny_model()))
     with pytest.raises(ValueError, match='on_error'):
         CompileModulesHook(on_error='ignore')
+
+
+def test_bf16_wrapper_on_meta_parameters_checks_at_the_first_step():
+    with torch.device('meta'):
+        model = MODELS.build(tiny_videomae())
+    wrapper = build_optim_wrapper(
+        model, dict(type='BF16OptimWrapper', optimizer=ADAMW))
+    assert wrapper.device_type is None  # e.g. tests/test_configs.py
+    with pytest.raises(RuntimeError, match="no autocast.*'meta'"):
+        with wrapper.optim_context(model):
+            pass
+
+
+def test_bf16_wrapper_clips_fsdp_gradients_by_the_global_norm(monkeypatch):
+    """Under FSDP the wrapper calls the model's clip_grad_norm_ (the norm
+    over all shards); FSDP itself needs a GPU, so a stand-in is used."""
+    from mmvmae.engine.optim_wrappers import bf16_optim_wrapper
+
+    class ShardedStandIn(torch.nn.Linear):
+        calls = []
+
+        def clip_grad_norm_(self, **kwargs):
+            self.calls.append(kwargs)
+            return torch.tensor(3.)
+
+    monkeypatch.setattr(bf16_optim_wrapper, 'FullyShardedDataParallel',
+                        ShardedStandIn)
+    model = ShardedStandIn(4, 2)
+    wrapper = build_optim_wrapper(model, dict(
+        type='BF16OptimWrapper', optimizer=ADAMW, clip_grad=dict(
+            max_norm=0.02)))
+    with wrapper.optim_context(model):
+        loss = model(torch.ones(3, 4)).float().pow(2).sum()
+    wrapper.update_params(loss)
+    assert ShardedStandIn.calls == [dict(max_norm=0.02)]
+    assert wrapper.message_hub.get_scalar('train/grad_norm').current() == 3.

@@ -15,6 +15,16 @@ env_cfg = dict(
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='nccl'))
 
+# DDP (mmengine's Runner; FlexibleRunner configs set `strategy` instead).
+# Gradients live in DDP's communication buckets (no copy per step). Set
+# `model_wrapper_cfg.find_unused_parameters=True` for a model that leaves
+# different parameters unused in different iterations (tools/train.py also
+# moves a top-level `find_unused_parameters` here). docs/distributed.md.
+model_wrapper_cfg = dict(
+    type='MMDistributedDataParallel',
+    broadcast_buffers=False,
+    gradient_as_bucket_view=True)
+
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
 
 vis_backends = [dict(type='LocalVisBackend')]

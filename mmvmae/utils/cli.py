@@ -11,6 +11,7 @@ the dedicated flags (``--amp``, ``--resume``, ``--work-dir``, ...) apply on
 top, so a flag always wins over a ``--cfg-options`` key it overlaps.
 """
 import argparse
+import importlib.util
 import os
 import os.path as osp
 from typing import Optional, Sequence
@@ -22,6 +23,12 @@ from mmengine.runner import Runner
 from mmvmae.registry import OPTIM_WRAPPERS, RUNNERS
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
+FLEXIBLE_RUNNER = 'FlexibleRunner'
+# Strategies (mmengine's FlexibleRunner) that need a package of their own.
+STRATEGY_PACKAGES = {
+    'DeepSpeedStrategy': 'deepspeed',
+    'ColossalAIStrategy': 'colossalai'
+}
 DUMP_SUFFIXES = ('.pkl', '.pickle')
 WRAPPER_SUFFIX = 'OptimWrapper'
 CFG_OPTIONS_HELP = (
@@ -400,12 +407,65 @@ def build_runner(cfg: Config) -> Runner:
     """Build the runner: ``RUNNERS`` if ``runner_type`` is set, else
     :class:`mmengine.runner.Runner`.
 
+    A config with a ``strategy`` (FSDP, DeepSpeed, ...) and no
+    ``runner_type`` gets mmengine's ``FlexibleRunner``, the runner that
+    reads strategies; see :func:`select_runner_type` and
+    :func:`move_find_unused_parameters`.
+
     Args:
-        cfg (Config): The merged config.
+        cfg (Config): The merged config, updated in place.
 
     Returns:
         Runner: The runner.
     """
+    select_runner_type(cfg)
+    move_find_unused_parameters(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)
+
+
+def select_runner_type(cfg: Config) -> None:
+    """Set ``runner_type='FlexibleRunner'`` when the config has a
+    ``strategy``, and check that the strategy's package is installed.
+
+    Args:
+        cfg (Config): The config, updated in place.
+
+    Raises:
+        ImportError: If the strategy needs a package that is missing
+            (``deepspeed``, ``colossalai``), naming it.
+        ValueError: If a ``strategy`` meets a ``runner_type`` other than
+            ``FlexibleRunner`` (mmengine's ``Runner`` ignores strategies).
+    """
+    strategy = cfg.get('strategy')
+    if strategy is None:
+        return
+    runner_type = _type_name(cfg.get('runner_type', FLEXIBLE_RUNNER))
+    if runner_type != FLEXIBLE_RUNNER:
+        raise ValueError(
+            f'the config sets strategy={_type_name(strategy.get("type"))!r} '
+            f'but runner_type={runner_type!r}, which ignores strategies; '
+            f"use runner_type='{FLEXIBLE_RUNNER}' or drop the strategy")
+    cfg.runner_type = cfg.get('runner_type', FLEXIBLE_RUNNER)
+    package = STRATEGY_PACKAGES.get(_type_name(strategy.get('type')))
+    if package is not None and importlib.util.find_spec(package) is None:
+        raise ImportError(
+            f'strategy {_type_name(strategy["type"])!r} needs the '
+            f'{package!r} package, which is not installed: pip install '
+            f'{package} (see docs/distributed.md)')
+
+
+def move_find_unused_parameters(cfg: Config) -> None:
+    """Move a top-level ``find_unused_parameters`` into
+    ``model_wrapper_cfg``, which mmengine's Runner reads instead whenever
+    it is set (as in ``configs/_base_/default_runtime.py``).
+
+    Args:
+        cfg (Config): The config, updated in place.
+    """
+    if 'find_unused_parameters' not in cfg or cfg.get(
+            'model_wrapper_cfg') is None:
+        return
+    cfg.model_wrapper_cfg.find_unused_parameters = cfg.pop(
+        'find_unused_parameters')

@@ -49,5 +49,11 @@ cosine = dict(
 param_scheduler = [warmup, cosine]
 auto_scale_lr = dict(enable=False, base_batch_size=2048)
 
+# The VideoMAE-family step uses the same parameters every iteration (frozen
+# maskers / teachers have requires_grad=False), so DDP can treat the graph
+# as static: it skips the search for unused parameters, and activation
+# checkpointing (`with_cp`) works with it. docs/distributed.md.
+model_wrapper_cfg = dict(static_graph=True)
+
 # The last epoch is always saved (save_last); keep a few for resuming.
 default_hooks = dict(checkpoint=dict(interval=20, max_keep_ckpts=3))

@@ -5,6 +5,7 @@ from typing import Optional
 import torch
 from mmengine.optim import OptimWrapper
 from torch import nn
+from torch.distributed.fsdp import FullyShardedDataParallel
 
 from mmvmae.registry import OPTIM_WRAPPERS
 from .finite_loss import FiniteLossMixin
@@ -52,31 +53,39 @@ class BF16OptimWrapper(OptimWrapper):
     ``GradScaler``, whose ``step`` reads ``found_inf`` on the host every
     iteration (a synchronization) and whose scale only costs time here.
     This wrapper only enters autocast around the forward (data
-    preprocessor, model and loss: ``optim_context``); backward, gradient
-    clipping and the optimizer step are those of ``OptimWrapper``.
-    Parameters, gradients and optimizer state stay fp32. Checkpoints hold no
-    ``loss_scaler`` and resume into any ``OptimWrapper``.
+    preprocessor, model and loss: ``optim_context``); backward and the
+    optimizer step are those of ``OptimWrapper``. Parameters, gradients and
+    optimizer state stay fp32. Checkpoints hold no ``loss_scaler`` and
+    resume into any ``OptimWrapper``.
+
+    Under FSDP (mmengine's ``FSDPStrategy``) gradient clipping uses
+    ``FullyShardedDataParallel.clip_grad_norm_``, the norm over all shards;
+    ``OptimWrapper`` would clip each rank's shard by its own norm.
 
     Works on CUDA (compute capability >= 8.0) and on CPU (autocast bf16;
     fast only on CPUs with AVX512-BF16 / AMX).
 
     Args:
         device_type (str, optional): Autocast device type. None (default)
-            takes the device of the first parameter of the optimizer.
+            takes the device of the optimizer's parameters (checked at
+            build; for parameters still on the meta device, at the first
+            step).
         **kwargs: ``optimizer``, ``clip_grad``, ``accumulative_counts`` of
             ``OptimWrapper``.
 
     Raises:
-        RuntimeError: At build, if the device cannot autocast to bfloat16
-            (see :func:`check_bf16_autocast`).
+        RuntimeError: If the device cannot autocast to bfloat16 (see
+            :func:`check_bf16_autocast`).
     """
 
     def __init__(self, device_type: Optional[str] = None, **kwargs) -> None:
         super().__init__(**kwargs)
-        if device_type is None:
+        if device_type is None and self._param_device_type() != 'meta':
             device_type = self._param_device_type()
-        check_bf16_autocast(device_type)
+        if device_type is not None:
+            check_bf16_autocast(device_type)
         self.device_type = device_type
+        self._sharded_model = None
 
     def _param_device_type(self) -> str:
         for group in self.optimizer.param_groups:
@@ -89,9 +98,24 @@ class BF16OptimWrapper(OptimWrapper):
     def optim_context(self, model: nn.Module):
         """``OptimWrapper``'s context (no gradient sync while accumulating)
         plus bfloat16 autocast."""
+        if self.device_type is None:
+            self.device_type = self._param_device_type()
+            check_bf16_autocast(self.device_type)
+        if isinstance(model, FullyShardedDataParallel):
+            self._sharded_model = model
         with super().optim_context(model), torch.autocast(
                 self.device_type, dtype=torch.bfloat16):
             yield
+
+    def _clip_grad(self) -> None:
+        """Clip as ``OptimWrapper``, or by the norm over all FSDP shards."""
+        if self._sharded_model is None or self.clip_func is not \
+                torch.nn.utils.clip_grad_norm_:
+            super()._clip_grad()
+            return
+        norm = self._sharded_model.clip_grad_norm_(**self.clip_grad_kwargs)
+        self.message_hub.update_scalar(f'train/{self.grad_name}',
+                                       float(norm))
 
 
 @OPTIM_WRAPPERS.register_module()

@@ -6,7 +6,6 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from conftest import DEMO, load_toy_generator
 from mmaction.structures import ActionDataSample
 from mmengine.config import Config

@@ -46,9 +46,10 @@ pack = dict(
     type='PackActionInputs',
     algorithm_keys=('frame_labels', ),
     meta_keys=('video_id', 'frame_inds', 'window_start', 'fps'))
-# No flip: the toy classes are motion directions (left / right).
+# No flip: the toy classes are motion directions (left / right). No crop
+# either: the labels are per frame, a crop could cut the moving object out
+# of frames labelled with its motion. Random windows are the augmentation.
 train_pipeline = [
-    dict(type='RandomResizedCrop', area_range=(0.5, 1.0)),
     dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
     dict(type='FormatShape', input_format='NCTHW'), pack
 ]
@@ -91,7 +92,7 @@ test_dataloader = val_dataloader
 val_evaluator = dict(type='FrameSegmentationMetric')
 test_evaluator = val_evaluator
 
-max_epochs = 15
+max_epochs = 30
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=5)
 val_cfg = dict(type='ValLoop')

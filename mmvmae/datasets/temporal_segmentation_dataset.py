@@ -80,9 +80,9 @@ class TemporalSegmentationDataset(VideoClipDataset):
     apart (default ``S``; long videos are visited more) and each item draws
     a random window; in ``test_mode`` each item is one fixed window,
     ``test_stride`` frames apart (default ``S``, no overlap), and together
-    they cover every frame the interval samples. A test video whose decoded frame count differs
-    from the annotation's is logged (its windows are clamped to the last
-    decoded frame).
+    they cover every frame the interval samples. A test video whose
+    decoded frame count differs from the annotation's is logged (its
+    windows are clamped to the last decoded frame).
 
     **Bad input.** A missing video file, a missing ``fps`` / ``duration``,
     a ``label_id`` outside ``[0, num_classes)`` or an empty subset raise a

@@ -62,19 +62,21 @@ NAME = re.compile(
 BACKBONE = re.compile(r'^vit-(?P<arch>[a-z]+)-p(?P<patch>\d+)$')
 CHECKPOINT = re.compile(
     r'^work_dirs/(?P<name>[^/]+)/epoch_(?P<epoch>\d+)\.pth$')
-# Dataset field -> (classes, test views = clips x crops).
+# Dataset field -> (classes, test views = clips x crops, or the allowed
+# counts).
 DATASETS = {
     'k400': (400, 5 * 3),
     'ssv2': (174, 2 * 3),
     'ucf101': (101, 5 * 3),
     'hmdb51': (51, 5 * 3),
-    'vggsound': (309, 1),
+    'vggsound': (309, (1, 4)),  # CAV-MAE: the middle frame; AV-MAE: 4 clips
 }
 REPEAT_COLLATE = 'repeat_pseudo_collate'
 # Pretraining models: VideoMAE and methods built on it, multimodal ones.
 PRETRAINING = (VideoMAE, MultiModalMAE, MaskedVideoText)
 # Fine-tuning models: classifiers, Ego-Only's per-frame segmenter.
-FINETUNING = ('Recognizer3D', 'TemporalSegmenter', 'SpatioTemporalDetector')
+FINETUNING = ('Recognizer3D', 'TemporalSegmenter', 'SpatioTemporalDetector',
+              'AudioVisualRecognizer')
 # Dataset types of the dataloaders (VideoTextClipDataset adds captions,
 # TemporalSegmentationDataset samples windows of long videos).
 CLIP_DATASETS = ('VideoClipDataset', 'VideoTextClipDataset',
@@ -493,9 +495,13 @@ def test_name_follows_convention(path):
         classes, views = DATASETS[dataset]
         assert cfg.num_classes == classes
         assert cfg.model.cls_head.num_classes == classes
-        blending = cfg.data_preprocessor.blending.augments
-        assert {b.num_classes for b in blending} == {classes}
-        assert expected_views(cfg.test_dataloader.dataset) == views
+        # mmaction2's RandomBatchAugment lists its augments; a blending of
+        # dict inputs (MultiModalMixup) is one
+        blending = cfg.data_preprocessor.blending
+        augments = blending.get('augments', [blending])
+        assert {b.num_classes for b in augments} == {classes}
+        views = views if isinstance(views, tuple) else (views, )
+        assert expected_views(cfg.test_dataloader.dataset) in views
         assert cfg.model.cls_head.average_clips == 'prob'
 
 

@@ -4,6 +4,8 @@
 # AV-MAE fine-tunes its encoders inside MBT (4 bottleneck tokens, fusion at
 # layer 18), which mmvmae does not implement; its video-only VGGSound
 # result (50.3) is the closest paper number (configs/av_mae/README.md).
+# The audio-visual fine-tuning is
+# av-mae_vit-large-p16_32xb2-50e_vggsound-finetune-audiosetpt.py.
 # From the notes (AV-MAE fine-tuning): 32 frames at stride 2, mixup 0.5,
 # label smoothing 0.3, layer-wise lr decay 0.75, zero-centred pixels. Not
 # in the notes: lr, batch, epochs, warmup and drop path, taken from

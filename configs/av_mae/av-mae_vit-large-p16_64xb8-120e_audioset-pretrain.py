@@ -7,7 +7,10 @@
 # GPUs x 8 and the decay after the warmup (VideoMAE's cosine and its
 # warmup start / final lr ratios). What differs from AV-MAE:
 # configs/av_mae/README.md.
-# Fine-tuned by (video encoder only):
+# Fine-tuned by (audio-visual)
+#   av-mae_vit-large-p16_64xb2-50e_audioset500k-finetune-audiosetpt.py,
+#   av-mae_vit-large-p16_32xb2-50e_vggsound-finetune-audiosetpt.py
+# and (video encoder only)
 #   av-mae_vit-large-p16_64xb2-35e_vggsound-finetune-audiosetpt.py
 _base_ = [
     '../_base_/models/av-mae_vit-large-p16.py',

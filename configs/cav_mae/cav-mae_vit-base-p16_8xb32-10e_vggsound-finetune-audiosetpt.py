@@ -5,9 +5,8 @@
 # CAV-MAE fine-tunes the audio-visual model (both branches fused); this
 # config is a video-only probe of the pretrained video encoder, whose result
 # is not comparable to CAV-MAE's A+V numbers (configs/cav_mae/README.md).
-# Audio-visual fine-tuning uses AudioVisualRecognizer (see
-# configs/demo/cavmae_vit-tiny-p8_1xb8-toy_finetune-av.py); no paper-scale
-# A+V config is provided yet.
+# CAV-MAE's audio-visual fine-tuning is
+# cav-mae_vit-base-p16_4xb12-10e_vggsound-finetune-audiosetpt.py.
 # From the notes (CAV-MAE VGGSound fine-tuning): lr 1e-4, head lr x10,
 # mixup 0.5, label smoothing 0.1. Not in the notes, mmvmae's choices: the
 # batch (8 GPUs x 32), 10 epochs, 1 warmup epoch then cosine, AdamW

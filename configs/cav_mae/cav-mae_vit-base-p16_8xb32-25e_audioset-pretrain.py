@@ -5,7 +5,11 @@
 # weight 0.01; batch 256, lr 2e-4, 25 epochs, halved every 5 epochs from
 # epoch 10. 8 GPUs x 32 videos is mmvmae's split of the 256 (the notes give
 # the total only). What differs from CAV-MAE: configs/cav_mae/README.md.
-# Fine-tuned by (video encoder only):
+# Fine-tuned by (audio-visual)
+#   cav-mae_vit-base-p16_4xb9-15e_audioset20k-finetune-audiosetpt.py,
+#   cav-mae_vit-base-p16_4xb12-10e_audioset2m-finetune-audiosetpt.py,
+#   cav-mae_vit-base-p16_4xb12-10e_vggsound-finetune-audiosetpt.py
+# and (video encoder only)
 #   cav-mae_vit-base-p16_8xb32-10e_vggsound-finetune-audiosetpt.py
 _base_ = [
     '../_base_/models/cav-mae_vit-base-p16.py',

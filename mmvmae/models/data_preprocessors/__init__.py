@@ -2,3 +2,8 @@
 from .temporal_feature_preprocessor import TemporalFeaturePreprocessor
 
 __all__ = ['TemporalFeaturePreprocessor']
+from .multimodal_blending_preprocessor import (  # noqa: E402
+    MultiModalBlendingPreprocessor)
+from .multimodal_mixup import MultiModalMixup  # noqa: E402
+
+__all__ += ['MultiModalBlendingPreprocessor', 'MultiModalMixup']

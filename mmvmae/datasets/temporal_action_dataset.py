@@ -3,7 +3,7 @@
 import json
 import math
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -106,7 +106,7 @@ class TemporalActionDataset(BaseDataset):
     def __init__(self,
                  ann_file: str,
                  feature_dir: str,
-                 pipeline: List[Union[dict, callable]],
+                 pipeline: List[Union[dict, Callable]],
                  subset: Union[str, Sequence[str]] = 'training',
                  classes: Optional[Sequence[str]] = None,
                  classes_file: Optional[str] = None,

@@ -22,6 +22,8 @@ class TemporalFeaturePreprocessor(BaseDataPreprocessor):
         size_divisor (int): Test lengths are rounded up to a multiple of it
             (at least the largest pyramid stride). Defaults to 1.
         pad_value (float): Value of padded steps. Defaults to 0.
+        non_blocking (bool): Asynchronous host-to-device copies.
+            Defaults to False.
     """
 
     def __init__(self,

@@ -165,8 +165,10 @@ def test_segments_outside_the_video(tmp_path):
     videos['b'] = ('training', 10., [(-1., 2., 'left'), (9., 12., 'right'),
                                      (11., 13., 'left'), (3., 4.02, 'left')])
     ann_file, feature_dir = write_set(str(tmp_path), videos)
-    with pytest.raises(ValueError, match=r'b: segment \[-1.0, 2.0\]'):
-        TemporalActionDataset(ann_file, feature_dir, PIPELINE)
+    for invalid_video in ('error', 'skip'):  # not a feature problem
+        with pytest.raises(ValueError, match=r'b: segment \[-1.0, 2.0\]'):
+            TemporalActionDataset(ann_file, feature_dir, PIPELINE,
+                                  invalid_video=invalid_video)
     dataset = TemporalActionDataset(ann_file, feature_dir, PIPELINE,
                                     segment_policy='clip')
     info = dataset.get_data_info(1)

@@ -209,12 +209,14 @@ class TemporalActionDataset(BaseDataset):
             if video.get('subset', '').lower() not in self.subsets:
                 continue
             try:
-                info = self._video_info(video_id, video, label_of)
+                info = self._video_info(video_id, video)
             except ValueError as error:
                 if self.invalid_video == 'error':
                     raise
                 self._skip(video_id, str(error))
                 continue
+            info['gt_segments'], info['gt_labels'] = self._segments(
+                video_id, video, info['duration'], label_of)
             if len(info['gt_labels']) == 0 and not self.test_mode:
                 self._skip(video_id, 'no annotated segment (training)')
                 continue
@@ -261,9 +263,9 @@ class TemporalActionDataset(BaseDataset):
                 f'{sorted(label_of.values())}; give classes or classes_file')
         return label_of
 
-    def _video_info(self, video_id: str, video: dict,
-                    label_of: Dict[str, int]) -> dict:
-        """Data info of one video; ``ValueError`` naming what is wrong."""
+    def _video_info(self, video_id: str, video: dict) -> dict:
+        """Data info of one video but its segments; ``ValueError`` naming
+        what is wrong with its features."""
         window, stride = self.index['window'], self.index['stride']
         entry = {}
         if self.index['videos'] is not None:
@@ -302,13 +304,11 @@ class TemporalActionDataset(BaseDataset):
                 f'at {fps} fps with window {window} / stride {stride} '
                 f'frames gives {expected} (length_tolerance '
                 f'{self.length_tolerance})')
-        segments, labels = self._segments(video_id, video, duration, label_of)
         return dict(
             video_id=video_id, feature_path=path, fps=float(fps),
             duration=duration, feature_window=float(window),
             feature_stride=float(stride), feature_start=0,
-            num_features=int(shape[0]), feature_dim=int(shape[1]),
-            gt_segments=segments, gt_labels=labels)
+            num_features=int(shape[0]), feature_dim=int(shape[1]))
 
     @staticmethod
     def _feature_shape(video_id: str, path: str) -> tuple:

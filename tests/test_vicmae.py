@@ -66,6 +66,16 @@ def test_nt_xent_prefers_matching_views():
     assert loss(a, a + 0.01 * torch.randn_like(a)) < loss(a, a.flip(0))
 
 
+def test_nt_xent_stays_float32_and_finite_under_autocast():
+    a, _ = views(batch=64, dims=16)
+    a = a.bfloat16()  # identical views: large, equal similarities
+    loss = NTXentLoss(temperature=0.1)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        value = loss(a, a)
+    assert value.dtype == torch.float32 and torch.isfinite(value)
+    torch.testing.assert_close(value, loss(a.float(), a.float()))
+
+
 def test_nt_xent_bad_input_is_named():
     a, b = views()
     with pytest.raises(ValueError, match=r'\(6, 5\).*\(5, 5\)'):

@@ -64,8 +64,8 @@ class CompiledForward:
     ``'not_captured'`` (dynamo ran the forward eagerly, e.g. under
     ``TORCHDYNAMO_DISABLE=1`` or past its recompile limit) or
     ``'eager_fallback'`` (compilation failed and ``on_error='eager'``),
-    with the graphs compiled so far, the graph breaks of the first call and
-    the error. Compilation errors are dynamo's (``TorchDynamoException``:
+    with the graphs compiled so far, the graph breaks of the calls up to
+    the first compiled one and the error. Compilation errors are dynamo's (``TorchDynamoException``:
     backend failures such as a missing C++ compiler, unsupported code under
     ``fullgraph``); errors of the model itself propagate unchanged.
 
@@ -128,8 +128,11 @@ class CompiledForward:
         state = self._record['state']
         if state == 'eager_fallback':
             return self.eager(*args, **kwargs)
-        if state != 'pending':
+        if state == 'compiled':
             return self.compiled(*args, **kwargs)
+        # Until a graph is compiled (the first call, or later ones when
+        # dynamo ran eagerly, e.g. under a dispatch mode), watch for errors
+        # and count graph breaks.
         breaks = _graph_breaks()
         try:
             out = self.compiled(*args, **kwargs)
@@ -137,7 +140,8 @@ class CompiledForward:
             return self._failed(error, args, kwargs)
         self._record.update(
             state='compiled' if self.backend.graphs else 'not_captured',
-            graph_breaks=_graph_breaks() - breaks)
+            graph_breaks=(self._record['graph_breaks'] or 0) +
+            _graph_breaks() - breaks)
         return out
 
     def _failed(self, error: Exception, args, kwargs):

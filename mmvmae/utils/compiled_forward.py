@@ -65,9 +65,10 @@ class CompiledForward:
     ``TORCHDYNAMO_DISABLE=1`` or past its recompile limit) or
     ``'eager_fallback'`` (compilation failed and ``on_error='eager'``),
     with the graphs compiled so far, the graph breaks of the calls up to
-    the first compiled one and the error. Compilation errors are dynamo's (``TorchDynamoException``:
-    backend failures such as a missing C++ compiler, unsupported code under
-    ``fullgraph``); errors of the model itself propagate unchanged.
+    the first compiled one and the error. Compilation errors are dynamo's
+    (``TorchDynamoException``: backend failures such as a missing C++
+    compiler, unsupported code under ``fullgraph``); errors of the model
+    itself propagate unchanged.
 
     The parameters and the state dict keep their names (nothing is
     wrapped). Static shapes (``dynamic=False``) recompile once per new

@@ -11,6 +11,8 @@ from .transforms.sample_window_frames import SampleWindowFrames
 from .video_clip_dataset import VideoClipDataset
 
 OUT_OF_RANGE_POLICIES = ('error', 'clip')
+# Videos listed in the log line about clipped segments.
+MAX_LISTED = 5
 
 
 def frame_targets(frame_inds: np.ndarray, fps: float,
@@ -175,16 +177,18 @@ class TemporalSegmentationDataset(VideoClipDataset):
         if not data_list:
             raise ValueError(f'{self.ann_file} has no videos of subset '
                              f'{self.subset!r}')
-        clipped = sum(map(len, self.clipped_segments.values()))
         print_log(
             f'{type(self).__name__}: {len(data_list)} '
             f'{"windows" if self.test_mode else "items"} of '
             f'{len({d["video_id"] for d in data_list})} {self.subset} '
-            f'videos from {self.ann_file}'
-            + (f'; {clipped} segments clipped to their video in '
-               f'{len(self.clipped_segments)} videos: '
-               f'{self.clipped_segments}' if clipped else ''),
-            logger='current')
+            f'videos from {self.ann_file}', logger='current')
+        if self.clipped_segments:
+            examples = list(self.clipped_segments.items())[:MAX_LISTED]
+            print_log(
+                f'{sum(map(len, self.clipped_segments.values()))} segments '
+                f'of {len(self.clipped_segments)} videos clipped to their '
+                f'video (out_of_range=\'clip\'), e.g. {dict(examples)}; all '
+                'in dataset.clipped_segments', logger='current', level=30)
         return data_list
 
     def parse_video(self, video_id: str, entry: dict) -> dict:

@@ -318,7 +318,8 @@ def test_model_builds_on_meta_and_runs(path):
     model = build_meta_model(cfg)
     params = list(model.parameters())
     assert params and all(p.is_meta for p in params)
-    if cfg.train_dataloader.dataset.type in FEATURE_DATASETS:
+    if cfg.get('train_dataloader', {}).get('dataset', {}).get(
+            'type') in FEATURE_DATASETS:
         steps = model.data_preprocessor.max_seq_len
         inputs = torch.empty(2, cfg.model.backbone.in_channels, steps,
                              device='meta')

@@ -81,3 +81,23 @@ def test_benchmark_data_wait_smoke(toy_data, tmp_path):
         assert result['iteration_time_s']['p50'] > 0
         assert result['data_time_s']['max'] >= result['data_time_s']['p50']
         assert result['model_device'] == 'cpu'
+
+
+def test_benchmark_memory_smoke(tmp_path):
+    tool = load_tool('benchmark_memory')
+    out = tmp_path / 'memory.json'
+    report = tool.main([
+        '--device', 'cpu', '--arch', 's', '--depth', '1', '--decoder-depth',
+        '1', '--frames', '4', '--img-size', '32', '--iters', '1',
+        '--warmup', '0', '--out', str(out)
+    ])
+    assert json.loads(out.read_text()) == json.loads(json.dumps(report))
+    rows = report['results']
+    assert [(r['decoder_masking'], r['with_cp']) for r in rows] == [
+        ('v1', False), ('v1', True), ('v2', False), ('v2', True)]
+    # 8 tokens, 2 visible: v1 decodes the 6 masked, v2 half of the 8
+    assert [r['decoder_tokens'] for r in rows] == [6, 6, 4, 4]
+    for row in rows:
+        assert row['oom'] is False
+        assert row['peak_memory']['kind'] == 'cpu_peak_rss_delta'
+        assert row['step_time_s']['p50'] > 0 and row['clips_per_s'] > 0

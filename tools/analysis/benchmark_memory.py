@@ -1,0 +1,199 @@
+r"""Peak training memory of mmvmae's VideoMAE per encoder size, with and
+without dual masking (VideoMAE V2) and activation checkpointing.
+
+For every ``--arch`` it trains four variants of the same model on
+synthetic normalized clips (tube mask 0.9; the VideoMAE decoder of
+``get_flops.PRETRAIN_ARCHS``):
+
+- ``v1``: the decoder predicts every encoder-masked token;
+- ``v2``: plus ``RunningCellDecoderMask(0.5)``, the decoder keeps half of
+  the tokens (dual masking);
+- each with ``with_cp`` off and on (activation checkpointing of every
+  encoder and decoder block).
+
+Per variant: peak memory over build + warm-up + timed steps (CUDA
+``max_memory_allocated``: weights, gradients, AdamW state and activations;
+on CPU the peak RSS increase, see ``mmvmae.utils.benchmark.PeakMemory``),
+step time and clips/s. One step is forward, backward, AdamW step and
+``zero_grad``, as in ``benchmark_pretrain.py``. A variant that runs out of
+CUDA memory is recorded as ``oom`` and the run goes on.
+
+Examples:
+    # the memory table of docs/benchmarks.md (one GPU)
+    python tools/analysis/benchmark_memory.py --device cuda --dtype bf16 \
+        --arch s b l h --out benchmarks/memory_h100_bf16.json
+    # CPU smoke run
+    python tools/analysis/benchmark_memory.py --device cpu --arch s \
+        --depth 2 --decoder-depth 1 --frames 8 --img-size 112
+"""
+# mmvmae first: its compat shims must run before mmaction2 is imported.
+import mmvmae  # noqa: F401 isort:skip
+import argparse
+import os
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+
+from mmvmae.registry import TRANSFORMS
+from mmvmae.utils.benchmark import (PeakMemory, environment_metadata,
+                                    load_sibling_tool, release_memory,
+                                    resolve_device, summarize_steps,
+                                    time_steps, write_json)
+
+get_flops = load_sibling_tool(__file__, 'get_flops')
+benchmark_pretrain = load_sibling_tool(__file__, 'benchmark_pretrain')
+
+DECODER_MASKING = ('v1', 'v2')
+DEVICE_DEFAULTS = dict(
+    cpu=dict(batch_size=1, iters=1, warmup=1, threads=1),
+    cuda=dict(batch_size=32, iters=3, warmup=2, threads=None))
+
+
+class VideoMAETrainee(benchmark_pretrain.Trainee):
+    """An mmvmae ``VideoMAE`` on a fixed batch."""
+
+    def __init__(self, cfg: dict, clips: torch.Tensor, samples: list,
+                 device: torch.device, dtype: str) -> None:
+        model = get_flops.build_model(cfg, 'cpu').to(device)
+        super().__init__(model, device, dtype, fused_adamw=False)
+        self.inputs = clips.to(device)
+        self.samples = samples
+
+    def loss(self) -> torch.Tensor:
+        return self.model(self.inputs, self.samples, mode='loss')['loss_pix']
+
+
+def variant_masks(decoder_masking: str, args) -> list:
+    """Seeded tube masks (and running-cell decoder masks for ``v2``)."""
+    transforms = [
+        dict(type='TubeMaskGenerator', mask_ratio=0.9,
+             patch_size=args.patch_size, tubelet_size=args.tubelet_size)
+    ]
+    if decoder_masking == 'v2':
+        transforms.append(dict(type='RunningCellDecoderMask', ratio=0.5))
+    state = np.random.get_state()
+    np.random.seed(0)
+    try:
+        return get_flops.mask_samples(
+            [TRANSFORMS.build(t) for t in transforms], args.batch_size,
+            (3, args.frames, args.img_size, args.img_size))
+    finally:
+        np.random.set_state(state)
+
+
+def run_variant(arch: str, decoder_masking: str, with_cp: bool, args,
+                device: torch.device) -> dict:
+    """Build, warm up and time one variant; its peak memory or ``oom``."""
+    cfg = get_flops.videomae_model_cfg(
+        arch, args.frames, args.img_size, args.patch_size,
+        args.tubelet_size, args.depth, args.decoder_depth)
+    cfg['backbone']['with_cp'] = cfg['neck']['with_cp'] = with_cp
+    samples = variant_masks(decoder_masking, args)
+    clips = torch.randn(args.batch_size, 3, args.frames, args.img_size,
+                        args.img_size,
+                        generator=torch.Generator().manual_seed(0))
+    row = dict(arch=arch, decoder_masking=decoder_masking, with_cp=with_cp,
+               batch_size=args.batch_size,
+               decoder_tokens=int(len(
+                   samples[0].get('decoder_ids',
+                                  samples[0].masked_ids))))
+    torch.manual_seed(0)
+    try:
+        with PeakMemory(device) as memory:
+            trainee = VideoMAETrainee(cfg, clips, samples, device,
+                                      args.dtype)
+            times, wall = time_steps(trainee.step, args.iters, args.warmup,
+                                     device)
+    except torch.cuda.OutOfMemoryError as error:
+        row.update(oom=True, error=str(error).splitlines()[0])
+        trainee = None
+    else:
+        row.update(oom=False, peak_memory=memory.result,
+                   **summarize_steps(times, wall, args.batch_size))
+    del trainee
+    release_memory(device)
+    return row
+
+
+def format_table(rows: Sequence[dict]) -> str:
+    """A markdown table of the rows (peak MiB, step p50)."""
+    lines = ['| arch | decoder masking | with_cp | peak memory (MiB) | '
+             'step p50 (s) |', '|---|---|---|---|---|']
+    for row in rows:
+        peak = 'OOM' if row['oom'] else (
+            f"{row['peak_memory']['peak_mib']:.0f}")
+        step = '—' if row['oom'] else f"{row['step_time_s']['p50']:.3f}"
+        lines.append(f"| {row['arch']} | {row['decoder_masking']} | "
+                     f"{'on' if row['with_cp'] else 'off'} | {peak} | "
+                     f'{step} |')
+    return '\n'.join(lines)
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='VideoMAE peak training memory per size, dual masking '
+        'and activation checkpointing')
+    parser.add_argument('--device', default=None,
+                        help="'cpu' or 'cuda' (default: cuda if available)")
+    parser.add_argument('--arch', nargs='+', default=['s', 'b'],
+                        choices=sorted(get_flops.PRETRAIN_ARCHS))
+    parser.add_argument('--batch-size', type=int,
+                        help='clips per step (CPU 1, CUDA 32)')
+    parser.add_argument('--iters', type=int, help='timed steps (CPU 1, '
+                        'CUDA 3)')
+    parser.add_argument('--warmup', type=int, help='untimed steps first')
+    parser.add_argument('--dtype', choices=('fp32', 'bf16'), default='fp32')
+    parser.add_argument('--frames', type=int, default=16)
+    parser.add_argument('--img-size', type=int, default=224)
+    parser.add_argument('--patch-size', type=int, default=16)
+    parser.add_argument('--tubelet-size', type=int, default=2)
+    parser.add_argument('--depth', type=int,
+                        help='override the encoder depth (smoke tests)')
+    parser.add_argument('--decoder-depth', type=int,
+                        help='override the decoder depth (smoke tests)')
+    parser.add_argument('--threads', type=int,
+                        help='torch.set_num_threads (CPU default 1)')
+    parser.add_argument('--out', help='write the results as JSON')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> dict:
+    """Run every variant; print a table and return (and save) the JSON."""
+    args = parse_args(argv)
+    argv_given = dict(vars(args))
+    device = resolve_device(args.device)
+    for key, value in DEVICE_DEFAULTS[device.type].items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    environment = environment_metadata(device)
+    rows: List[Dict] = []
+    for arch in args.arch:
+        for decoder_masking in DECODER_MASKING:
+            for with_cp in (False, True):
+                rows.append(
+                    run_variant(arch, decoder_masking, with_cp, args,
+                                device))
+                print(format_table(rows[-1:]).splitlines()[-1], flush=True)
+    print(format_table(rows))
+    if hasattr(os, 'getloadavg'):
+        environment['load_average_end'] = list(os.getloadavg())
+    report = dict(
+        tool='tools/analysis/benchmark_memory.py',
+        step=('forward + backward + torch.optim.AdamW.step + zero_grad of '
+              'mmvmae VideoMAE on synthetic normalized clips; tube mask '
+              '0.9, v2 adds RunningCellDecoderMask(0.5)'),
+        args=argv_given,
+        resolved_args=dict(vars(args), device=str(device)),
+        environment=environment,
+        results=rows)
+    if args.out:
+        write_json(args.out, report)
+        print(f'wrote {args.out}')
+    return report
+
+
+if __name__ == '__main__':
+    main()

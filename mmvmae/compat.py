@@ -167,6 +167,25 @@ def check_pkg_resources() -> None:
             "removed: pip install 'setuptools<82'")
 
 
+def numpy_nan_alias() -> bool:
+    """Restore ``np.NAN`` (removed in NumPy 2.0) for mmaction2's AVA metric.
+
+    mmaction2 1.2.0's ``ava_evaluation/metrics.py``
+    (``compute_average_precision``) returns ``np.NAN`` for a class of the
+    label map with detections but no ground truth (an AVA subset, custom
+    classes, small validation sets); with NumPy 2 ``AVAMetric`` then fails
+    with ``AttributeError``. The alias is the same float as ``np.nan``.
+
+    Returns:
+        bool: True if the alias was added, False if numpy has it.
+    """
+    import numpy as np
+    if 'NAN' in vars(np):
+        return False
+    np.NAN = np.nan
+    return True
+
+
 def apply_all() -> None:
     """Apply every shim once (idempotent)."""
     global _APPLIED
@@ -178,4 +197,5 @@ def apply_all() -> None:
     plain_history_buffers()
     cpu_distributed()
     allow_mmengine_checkpoints()
+    numpy_nan_alias()
     _APPLIED = True

@@ -368,6 +368,26 @@ def test_predict_scores_every_proposal(seeded):
     assert feats.shape == (2, 32, 2, 4, 5)
 
 
+def test_mmaction2_detector_weights_load_and_agree():
+    # mmaction2's FastRCNN names: backbone.* (VisionTransformer with
+    # return_feat_map) and roi_head.bbox_head.fc_cls.*; same feature map,
+    # also on a non-square frame.
+    from mmaction.models.backbones.vit_mae import VisionTransformer
+    torch.manual_seed(0)
+    reference = VisionTransformer(
+        img_size=32, patch_size=8, embed_dims=32, depth=2, num_heads=2,
+        num_frames=4, use_mean_pooling=False, return_feat_map=True).eval()
+    state = {f'backbone.{k}': v for k, v in reference.state_dict().items()}
+    state['roi_head.bbox_head.fc_cls.weight'] = torch.randn(5, 32)
+    state['roi_head.bbox_head.fc_cls.bias'] = torch.randn(5)
+    model = MODELS.build(tiny_detector()).eval()
+    model.load_state_dict(state, strict=True)
+    clip = torch.randn(2, 3, 4, 32, 48)
+    with torch.no_grad():
+        torch.testing.assert_close(model(clip), reference(clip),
+                                   atol=1e-5, rtol=1e-5)
+
+
 def test_box_transforms_are_undone():
     head = MODELS.build(tiny_detector()['roi_head'])
     boxes = torch.tensor([[4., 8., 20., 16.]])
@@ -449,6 +469,29 @@ def test_ava_metric_known_answer(serial_ava_eval):
                                                    'pred.csv')))
     assert metric.evaluate(len(metric.results))['mAP/overall'] == (
         pytest.approx(EVAL_FIXTURE_MAP, abs=1e-12))
+
+
+@needs_fixtures
+@pytest.mark.filterwarnings('ignore:Mean of empty slice')
+def test_ava_metric_class_without_ground_truth(tmp_path, serial_ava_eval):
+    # A fourth class in the label map, scored on every box but absent from
+    # the ground truth: its AP is NaN (np.NAN, restored for NumPy 2 by
+    # mmvmae.compat.numpy_nan_alias) and left out of the mean.
+    label_file = tmp_path / 'actions.pbtxt'
+    label_file.write_text(
+        open(osp.join(EVAL_FIXTURE, 'action_list.txt')).read() +
+        'item {\n  name: "action4"\n  id: 4\n}\n')
+    samples = read_predictions(osp.join(EVAL_FIXTURE, 'pred.csv'))
+    for sample in samples:
+        scores = sample['pred_instances']['scores']
+        sample['pred_instances']['scores'] = torch.cat(
+            [scores, torch.full((len(scores), 1), 0.5)], 1)
+    metric = METRICS.build(
+        dict(type='AVAMetric', ann_file=osp.join(EVAL_FIXTURE, 'gt.csv'),
+             exclude_file=None, label_file=str(label_file), num_classes=5))
+    metric.process(None, samples)
+    assert metric.evaluate(len(samples))['mAP/overall'] == pytest.approx(
+        EVAL_FIXTURE_MAP, abs=1e-12)
 
 
 def fixture_pipeline(test_mode: bool) -> list:

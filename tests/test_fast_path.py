@@ -253,3 +253,25 @@ def test_bf16_wrapper_clips_fsdp_gradients_by_the_global_norm(monkeypatch):
     wrapper.update_params(loss)
     assert ShardedStandIn.calls == [dict(max_norm=0.02)]
     assert wrapper.message_hub.get_scalar('train/grad_norm').current() == 3.
+
+
+def test_demo_trains_with_bf16_wrapper_and_compiled_modules(toy_data,
+                                                            tmp_path):
+    from conftest import demo_config
+    from mmengine.runner import Runner
+    cfg = demo_config(
+        'videomae_vit-tiny-p8_1xb8-toy_pretrain', toy_data, str(tmp_path),
+        **{
+            'train_cfg.max_epochs': 1, 'train_dataloader.batch_size': 4,
+            'optim_wrapper.type': 'FiniteLossBF16OptimWrapper',
+            'custom_hooks': [dict(type='CompileModulesHook',
+                                  backend='aot_eager')]
+        })
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    records = runner.message_hub.get_info('compile')
+    assert [(r['module'], r['state']) for r in records] == [
+        ('backbone', 'compiled'), ('neck', 'compiled')]
+    assert runner.optim_wrapper.device_type == 'cpu'
+    loss = runner.message_hub.get_scalar('train/loss_pix').current()
+    assert np.isfinite(loss)

@@ -7,3 +7,6 @@ from .multimodal_blending_preprocessor import (  # noqa: E402
 from .multimodal_mixup import MultiModalMixup  # noqa: E402
 
 __all__ += ['MultiModalBlendingPreprocessor', 'MultiModalMixup']
+from .detection_data_preprocessor import DetectionDataPreprocessor  # noqa
+
+__all__ += ['DetectionDataPreprocessor']

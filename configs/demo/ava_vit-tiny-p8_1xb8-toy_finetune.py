@@ -56,7 +56,8 @@ model = dict(
         pad_size_divisor=patch_size))
 
 # AVADataset arguments of the toy AVA copy (generate_toy_detection.py's
-# ava_dataset_kwargs): 8 fps, frames from 0, keyframe t at frame 8 t.
+# ava_dataset_kwargs): 8 fps, frames from 0, keyframe t at frame 8 t;
+# timestamp_end = ceil(max_frames / fps) of the default 160-frame videos.
 ava_dataset = dict(
     type='AVADataset',
     label_file=anno_root + '/ava_action_list.pbtxt',

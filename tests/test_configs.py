@@ -141,19 +141,54 @@ def header(path: Path) -> str:
     return '\n'.join(lines)
 
 
+def named_configs(path: Path, text: str) -> list:
+    """The config files named in ``text`` (paths from the repository root,
+    or file names next to ``path``); each must exist."""
+    found = []
+    for name in re.findall(r'[\w./-]+\.py', text):
+        target = REPO_ROOT / name if '/' in name else path.parent / name
+        assert target.is_file(), f'{path.name} names missing {name}'
+        found.append(target)
+    return found
+
+
 def successors(path: Path) -> list:
-    """Fine-tuning configs a pretraining config names in its header."""
+    """Fine-tuning configs a pretraining config names in its header (the
+    part before an optional 'Detected by')."""
     text = header(path)
     assert 'Fine-tuned by' in text, (
         f'{path.name}: the header comment must name the fine-tuning '
         "config(s) after 'Fine-tuned by'")
-    found = []
-    for name in re.findall(r'[\w./-]+\.py', text.split('Fine-tuned by')[1]):
-        target = REPO_ROOT / name if '/' in name else path.parent / name
-        assert target.is_file(), f'{path.name} names missing {name}'
-        found.append(target)
+    text = text.split('Fine-tuned by')[1].split('Detected by')[0]
+    found = named_configs(path, text)
     assert found, f'{path.name} names no fine-tuning config'
     return found
+
+
+# Models of the detection stages (Ego-Only's segmentation fine-tune is one).
+DETECTION_MODELS = ('ActionFormer', 'SpatioTemporalDetector',
+                    'TemporalSegmenter')
+# Pretraining configs whose encoders feed a detection config.
+DETECTION_PRETRAINS = (
+    'demo/videomae_vit-tiny-p8_1xb8-toy_pretrain.py',
+    'videomae/videomae_vit-base-p16_64xb32-800e_k400-pretrain.py',
+    'videomae/videomae_vit-large-p16_64xb8-800e_k400-pretrain.py',
+    'videomaev2/videomaev2_vit-giant-p14_64xb32-300e_k400-pretrain.py',
+    'ego_only/ego-only_vit-base-p16_64xb32-800e_ego4d-pretrain.py',
+)
+
+
+@pytest.mark.parametrize('name', DETECTION_PRETRAINS)
+def test_pretrain_names_its_detection_successors(name):
+    path = CONFIG_ROOT / name
+    text = header(path)
+    assert 'Detected by' in text, (
+        f"{name}: the header must name its detection config(s) after "
+        "'Detected by'")
+    found = named_configs(path, text.split('Detected by')[1])
+    assert found, f'{name} names no detection config'
+    for target in found:
+        assert load(target).model.type in DETECTION_MODELS, target.name
 
 
 def dataloaders(cfg: Config) -> dict:

@@ -1,5 +1,8 @@
 # VideoMAE pretraining of a tiny ViT on the toy videos, on CPU in minutes.
 # Fine-tuned by videomae_vit-tiny-p8_1xb8-toy_finetune.py.
+# Detected by ava_vit-tiny-p8_1xb8-toy_finetune.py, and (Ego-Only) by
+# ego-only_vit-tiny-p8_1xb8-toy_finetune.py ->
+# actionformer_vit-tiny-p8-features_1xb4-toy_detect.py.
 _base_ = ['../_base_/default_runtime.py']
 
 # Toy data of data_preparation/toy: 64x64 videos of moving shapes.

@@ -6,6 +6,8 @@
 # Fine-tuned by:
 #   configs/ego_only/ego-only_vit-base-p16_8xb8-20e_ego4d-finetune.py
 #   configs/ego_only/ego-only_vit-base-p16_8xb8-20e_epic100-finetune-ego4dpt.py
+# Detected by (features of the segmentation fine-tune):
+#   configs/ego_only/ego-only_vit-base-p16-features_1xb2-15e_ego4dmq-detect.py
 _base_ = [
     '../_base_/models/videomae_vit-base-p16.py',
     '../_base_/datasets/k400_pretrain.py',

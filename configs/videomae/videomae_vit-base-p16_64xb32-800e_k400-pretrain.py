@@ -4,6 +4,8 @@
 #   configs/videomae/videomae_vit-base-p16_64xb6-75e_k400-finetune.py
 #   configs/videomae/videomae_vit-base-p16_8xb16-100e_ucf101-finetune-k400pt.py
 #   configs/videomae/videomae_vit-base-p16_8xb16-100e_hmdb51-finetune-k400pt.py
+# Detected by (after the K400 fine-tune):
+#   configs/ava/ava_vit-base-p16_8xb8-20e_avakinetics-finetune-k400ft.py
 _base_ = [
     '../_base_/models/videomae_vit-base-p16.py',
     '../_base_/datasets/k400_pretrain.py',

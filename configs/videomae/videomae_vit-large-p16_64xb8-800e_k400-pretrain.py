@@ -3,6 +3,8 @@
 # 1.2, 1.4; VideoMAE's ViT-L scripts use 8 videos per GPU on 64 GPUs).
 # Fine-tuned by:
 #   configs/videomae/videomae_vit-large-p16_64xb2-35e_k400-finetune.py
+# Detected by (after the K400 fine-tune):
+#   configs/ava/ava_vit-large-p16_8xb8-20e_avakinetics-finetune-k400ft.py
 _base_ = [
     '../_base_/models/videomae_vit-large-p16.py',
     '../_base_/datasets/k400_pretrain.py',

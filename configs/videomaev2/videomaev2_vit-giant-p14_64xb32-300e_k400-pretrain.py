@@ -6,6 +6,8 @@
 # which data_preparation does not build: Kinetics-400 here.
 # Fine-tuned by:
 #   configs/videomaev2/videomaev2_vit-giant-p14_32xb3-35e_k400-finetune.py
+# Detected by (features of the K400 fine-tuned encoder):
+#   configs/actionformer/actionformer_videomaev2-vit-giant-p14_1xb2-35e_thumos14-detect.py
 _base_ = [
     '../_base_/models/videomaev2_vit-giant-p14.py',
     '../_base_/datasets/k400_pretrain_videomaev2.py',

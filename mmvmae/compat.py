@@ -91,6 +91,9 @@ def _set_history_buffer_state(self, state: dict) -> None:
     self.max_length = state['max_length']
     self._log_history = np.array(state['log_history'])
     self._count_history = np.array(state['count_history'])
+    # __init__ is skipped on unpickling: register min / max / current /
+    # mean, or a resumed run fails at its first `statistics('mean')`.
+    self._set_default_statistics()
 
 
 def plain_history_buffers() -> None:

@@ -50,6 +50,19 @@ def test_history_buffer_pickles_plain_and_loads_weights_only(tmp_path):
     assert loaded.current() == 4.0
 
 
+def test_unpickled_history_buffer_has_its_statistics(tmp_path, monkeypatch):
+    """A resumed run's first message-hub lookup by name must work even when
+    no buffer was constructed in the process before loading."""
+    buffer = HistoryBuffer()
+    buffer.update(3.0)
+    path = tmp_path / 'hub.pth'
+    torch.save({'loss': buffer}, path)
+    monkeypatch.setattr(HistoryBuffer, '_statistics_methods', {})
+    loaded = torch.load(path, weights_only=True)['loss']
+    assert loaded.statistics('mean') == 3.0
+    assert loaded.statistics('current') == 3.0
+
+
 def test_weights_only_refuses_unlisted_code(tmp_path):
     path = tmp_path / 'evil.pth'
     torch.save({'fn': print}, path)

@@ -16,6 +16,7 @@
 #   data/ego4d/egovlp_features/<video_id>.npy   (num_features, 256)
 _base_ = [
     '../_base_/models/actionformer.py',
+    '../_base_/datasets/temporal_action_features.py',
     '../_base_/schedules/actionformer_adamw_cosine.py'
 ]
 
@@ -64,29 +65,11 @@ train_pipeline = [
          trunc_thresh=0.3, crop_ratio=(0.9, 1.0)),
     dict(type='PackTemporalInputs')
 ]
-test_pipeline = [
-    dict(type='LoadTemporalFeatures'),
-    dict(type='PackTemporalInputs')
-]
 train_dataloader = dict(
-    batch_size=2,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(type='TemporalActionDataset', subset='training',
-                 pipeline=train_pipeline, **features))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(type='TemporalActionDataset', subset='validation',
-                 pipeline=test_pipeline, test_mode=True, **features))
+    dataset=dict(pipeline=train_pipeline, **features))
+val_dataloader = dict(dataset=features)
 test_dataloader = val_dataloader
 val_evaluator = dict(
-    type='TADmAPMetric',
     ann_file=ann_file,
     subset='validation',
     tiou_thresholds=[0.1, 0.2, 0.3, 0.4, 0.5],

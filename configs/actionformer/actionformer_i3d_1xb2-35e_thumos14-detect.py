@@ -11,6 +11,7 @@
 # (features without an index.json: window / stride / fps given here).
 _base_ = [
     '../_base_/models/actionformer.py',
+    '../_base_/datasets/temporal_action_features.py',
     '../_base_/schedules/actionformer_adamw_cosine.py'
 ]
 
@@ -35,36 +36,12 @@ train_pipeline = [
          trunc_thresh=0.5, crop_ratio=(0.9, 1.0)),
     dict(type='PackTemporalInputs')
 ]
-test_pipeline = [
-    dict(type='LoadTemporalFeatures'),
-    dict(type='PackTemporalInputs')
-]
+# Trained on the validation videos, tested on the test videos.
 train_dataloader = dict(
-    batch_size=2,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type='TemporalActionDataset',
-        subset='validation',
-        pipeline=train_pipeline,
-        **features))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type='TemporalActionDataset',
-        subset='test',
-        pipeline=test_pipeline,
-        test_mode=True,
-        **features))
+    dataset=dict(subset='validation', pipeline=train_pipeline, **features))
+val_dataloader = dict(dataset=dict(subset='test', **features))
 test_dataloader = val_dataloader
 val_evaluator = dict(
-    type='TADmAPMetric',
     ann_file=ann_file,
     subset='test',
     tiou_thresholds=[0.3, 0.4, 0.5, 0.6, 0.7])

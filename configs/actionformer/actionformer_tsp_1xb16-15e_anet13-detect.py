@@ -17,6 +17,7 @@
 #   data/anet_1.3/tsp_features/v_<video_id>.npy   (num_features, 512)
 _base_ = [
     '../_base_/models/actionformer.py',
+    '../_base_/datasets/temporal_action_features.py',
     '../_base_/schedules/actionformer_adamw_cosine.py'
 ]
 
@@ -74,25 +75,11 @@ test_pipeline = [
     dict(type='PackTemporalInputs')
 ]
 train_dataloader = dict(
-    batch_size=16,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(type='TemporalActionDataset', subset='training',
-                 pipeline=train_pipeline, **features))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(type='TemporalActionDataset', subset='validation',
-                 pipeline=test_pipeline, test_mode=True, **features))
+    batch_size=16, dataset=dict(pipeline=train_pipeline, **features))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline, **features))
 test_dataloader = val_dataloader
 # Ground truth from the samples (class-agnostic labels), not the JSON.
 val_evaluator = dict(
-    type='TADmAPMetric',
     tiou_thresholds=[0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95])
 test_evaluator = val_evaluator
 

@@ -14,10 +14,16 @@ building a runner.
   starting one (``resource.getrusage``) on CPU.
 - :func:`peak_flops` looks the device's dense peak up in :data:`PEAK_TFLOPS`
   and :func:`mfu` divides achieved FLOP/s by it.
-- :func:`environment_metadata` records versions and the device, and
-  :func:`write_json` saves a result.
+- :func:`environment_metadata` records versions and the device,
+  :func:`write_json` saves a result and :func:`finish_report` stamps the
+  end load average into a report and saves it.
+- :func:`setup_device` applies a tool's per-device defaults,
+  :func:`abba_rounds` runs the compared models in ABBA order, and
+  :func:`add_device_argument`, :func:`add_clip_arguments` and
+  :func:`add_depth_arguments` add the options the tools share.
 """
 import ctypes
+import argparse
 import datetime
 import gc
 import importlib.util
@@ -400,3 +406,90 @@ def write_json(path: str, data: dict) -> None:
     with open(path, 'w') as f:
         json.dump(data, f, indent=2, sort_keys=False)
         f.write('\n')
+
+
+def finish_report(report: dict, out: Optional[str]) -> dict:
+    """Stamp the load average at the end into ``report['environment']``,
+    write the report to ``out`` (if given, saying so) and return it."""
+    if hasattr(os, 'getloadavg'):
+        report['environment']['load_average_end'] = list(os.getloadavg())
+    if out:
+        write_json(out, report)
+        print(f'wrote {out}')
+    return report
+
+
+def setup_device(args: argparse.Namespace,
+                 device_defaults: Dict[str, dict]) -> torch.device:
+    """Resolve ``args.device`` and prepare the process for it.
+
+    Fills every option of ``device_defaults[device.type]`` that ``args``
+    leaves None, sets ``torch.set_num_threads(args.threads)`` when threads
+    are given and, for a tool with a ``--tf32`` option, switches TF32
+    matmuls and convolutions on CUDA to ``args.tf32``.
+
+    Returns:
+        torch.device: The device, from :func:`resolve_device`.
+    """
+    device = resolve_device(args.device)
+    for key, value in device_defaults[device.type].items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if device.type == 'cuda' and hasattr(args, 'tf32'):
+        torch.backends.cuda.matmul.allow_tf32 = args.tf32
+        torch.backends.cudnn.allow_tf32 = args.tf32
+    return device
+
+
+
+def abba_rounds(names: Sequence[str], rounds: int,
+                run: Callable[[str, int], dict],
+                describe: Callable[[int, str, dict], str]
+                ) -> Dict[str, List[dict]]:
+    """Run every name once per round, in ABBA order (``names``, then
+    reversed, ...) so that a drift of machine load hits all of them alike.
+
+    Args:
+        names (Sequence[str]): What is compared, in first-round order.
+        rounds (int): Rounds.
+        run (callable): ``run(name, round_index)`` measures one name.
+        describe (callable): ``describe(round_index, name, result)``, the
+            line printed after each measurement.
+
+    Returns:
+        dict: Each name's results in round order, keyed in ``names`` order.
+    """
+    results: Dict[str, List[dict]] = {name: [] for name in names}
+    for index in range(rounds):
+        order = names if index % 2 == 0 else names[::-1]
+        for name in order:
+            result = run(name, index)
+            results[name].append(result)
+            print(describe(index, name, result), flush=True)
+    return results
+
+
+def add_device_argument(parser: argparse.ArgumentParser) -> None:
+    """``--device`` (default: CUDA if available)."""
+    parser.add_argument('--device', default=None,
+                        help="'cpu' or 'cuda' (default: cuda if available)")
+
+
+def add_clip_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--frames``, ``--img-size``, ``--patch-size``, ``--tubelet-size``
+    with VideoMAE's clip (16 x 224^2, patch 16, tubelet 2) as defaults."""
+    parser.add_argument('--frames', type=int, default=16)
+    parser.add_argument('--img-size', type=int, default=224)
+    parser.add_argument('--patch-size', type=int, default=16)
+    parser.add_argument('--tubelet-size', type=int, default=2)
+
+
+def add_depth_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--depth`` and ``--decoder-depth``: smaller VideoMAE encoders and
+    decoders for smoke tests."""
+    parser.add_argument('--depth', type=int,
+                        help='override the encoder depth (smoke tests)')
+    parser.add_argument('--decoder-depth', type=int,
+                        help='override the decoder depth (smoke tests)')

@@ -29,7 +29,6 @@ Examples:
 import mmvmae  # noqa: F401 isort:skip
 import argparse
 import copy
-import os
 import tempfile
 import uuid
 from typing import Dict, List, Optional, Sequence
@@ -38,8 +37,8 @@ import numpy as np
 import torch
 from mmengine.config import Config, DictAction
 
-from mmvmae.utils.benchmark import (environment_metadata, summarize_steps,
-                                    write_json)
+from mmvmae.utils.benchmark import (environment_metadata, finish_report,
+                                    summarize_steps)
 from mmvmae.utils.cli import build_runner
 
 
@@ -144,8 +143,6 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                   f"{100 * result['data_time_share']:.1f}% of the step, "
                   f"{result['clips_per_s']:.2f} clips/s, iteration p50 "
                   f"{result['iteration_time_s']['p50']:.3f} s", flush=True)
-    if hasattr(os, 'getloadavg'):
-        environment['load_average_end'] = list(os.getloadavg())
     report = dict(
         tool='tools/analysis/benchmark_data_wait.py',
         measure=('IterTimerHook data_time / time of a training run with '
@@ -154,10 +151,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         args=vars(args),
         environment=environment,
         results=results)
-    if args.out:
-        write_json(args.out, report)
-        print(f'wrote {args.out}')
-    return report
+    return finish_report(report, args.out)
 
 
 if __name__ == '__main__':

@@ -31,7 +31,6 @@ Examples:
 # mmvmae first: its compat shims must run before mmaction2 is imported.
 import mmvmae  # noqa: F401 isort:skip
 import argparse
-import os
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -39,9 +38,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from mmvmae.models.encoders.video_vit import VideoViT, resolve_arch
-from mmvmae.utils.benchmark import (PeakMemory, environment_metadata,
+from mmvmae.utils.benchmark import (PeakMemory, abba_rounds,
+                                    add_clip_arguments, add_device_argument,
+                                    environment_metadata, finish_report,
                                     load_sibling_tool, release_memory,
-                                    resolve_device, time_steps, write_json)
+                                    setup_device, time_steps)
 from mmvmae.utils.compiled_forward import CompiledForward
 
 benchmark_pretrain = load_sibling_tool(__file__, 'benchmark_pretrain')
@@ -211,8 +212,7 @@ def arch_spec(arch: str, args) -> dict:
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='ViT fine-tuning step: mmvmae vs mmaction2')
-    parser.add_argument('--device', default=None,
-                        help="'cpu' or 'cuda' (default: cuda if available)")
+    add_device_argument(parser)
     parser.add_argument('--arch', nargs='+', default=['b'],
                         choices=sorted(ARCHS))
     parser.add_argument('--models', nargs='+', default=list(MODELS),
@@ -238,10 +238,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='AdamW(fused=True) instead of foreach')
     parser.add_argument('--tf32', action='store_true',
                         help='allow TF32 matmuls on CUDA')
-    parser.add_argument('--frames', type=int, default=16)
-    parser.add_argument('--img-size', type=int, default=224)
-    parser.add_argument('--patch-size', type=int, default=16)
-    parser.add_argument('--tubelet-size', type=int, default=2)
+    add_clip_arguments(parser)
     parser.add_argument('--num-classes', type=int, default=400)
     parser.add_argument('--depth', type=int,
                         help='override the depth (smoke tests)')
@@ -255,15 +252,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     """Run the benchmark; print a summary and return (and save) the JSON."""
     args = parse_args(argv)
     argv_given = dict(vars(args))
-    device = resolve_device(args.device)
-    for key, value in DEVICE_DEFAULTS[device.type].items():
-        if getattr(args, key) is None:
-            setattr(args, key, value)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    if device.type == 'cuda':
-        torch.backends.cuda.matmul.allow_tf32 = args.tf32
-        torch.backends.cudnn.allow_tf32 = args.tf32
+    device = setup_device(args, DEVICE_DEFAULTS)
     environment = environment_metadata(device)
     results: List[Dict] = []
     for arch in args.arch:
@@ -272,16 +261,14 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         difference = parity(spec, batch, args.attn)
         print(f'[{arch}] same weights, largest output difference '
               f'{difference:.2e}', flush=True)
-        runs = {name: [] for name in args.models}
-        for index in range(args.rounds):
-            order = args.models if index % 2 == 0 else args.models[::-1]
-            for name in order:
-                run = run_model(name, spec, batch, args, device,
-                                count_flops=index == 0)
-                runs[name].append(run)
-                print(f'[{arch}] round {index} {name:9s} '
-                      f"{args.batch_size * args.iters / run['wall']:8.3f} "
-                      'clips/s', flush=True)
+        runs = abba_rounds(
+            args.models, args.rounds,
+            lambda name, index: run_model(name, spec, batch, args, device,
+                                          count_flops=index == 0),
+            lambda index, name, run: (
+                f'[{arch}] round {index} {name:9s} '
+                f"{args.batch_size * args.iters / run['wall']:8.3f} "
+                'clips/s'))
         models = {
             name: benchmark_pretrain.merge_runs(name_runs, args.batch_size,
                                                 args, device)
@@ -293,24 +280,13 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                   f"{res['peak_memory']['peak_mib']:.0f} MiB", flush=True)
         ratio = None
         if set(MODELS) <= set(models):
-            mm, ref = models['mmvmae'], models['mmaction2']
-            ratio = dict(
-                clips_per_s=mm['clips_per_s'] / ref['clips_per_s'],
-                step_time_p50=(mm['step_time_s']['p50'] /
-                               ref['step_time_s']['p50']),
-                step_time_min=(mm['step_time_s']['min'] /
-                               ref['step_time_s']['min']),
-                peak_memory=(mm['peak_memory']['peak_bytes'] /
-                             ref['peak_memory']['peak_bytes']
-                             if ref['peak_memory']['peak_bytes'] else None),
-                flops_per_step=mm['flops_per_step'] / ref['flops_per_step'])
+            ratio = benchmark_pretrain.speed_ratio(models['mmvmae'],
+                                                   models['mmaction2'])
             print(f'[{arch}] mmvmae / mmaction2 clips/s: '
                   f"{ratio['clips_per_s']:.3f}", flush=True)
         results.append(
             dict(arch=arch, config=spec, parity_max_abs_diff=difference,
                  models=models, ratio_mmvmae_over_mmaction2=ratio))
-    if hasattr(os, 'getloadavg'):
-        environment['load_average_end'] = list(os.getloadavg())
     report = dict(
         tool='tools/analysis/benchmark_finetune.py',
         step=('forward + cross-entropy + backward + torch.optim.AdamW.step '
@@ -320,10 +296,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         resolved_args=dict(vars(args), device=str(device)),
         environment=environment,
         results=results)
-    if args.out:
-        write_json(args.out, report)
-        print(f'wrote {args.out}')
-    return report
+    return finish_report(report, args.out)
 
 
 if __name__ == '__main__':

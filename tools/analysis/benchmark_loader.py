@@ -33,12 +33,11 @@ Examples:
 import mmvmae  # noqa: F401 isort:skip
 import argparse
 import glob
-import os
 import os.path as osp
 import random
 import tempfile
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -47,8 +46,8 @@ from mmengine.registry import init_default_scope
 from torch.utils.data import DataLoader
 
 from mmvmae.registry import DATASETS
-from mmvmae.utils.benchmark import (environment_metadata, summarize_steps,
-                                    write_json)
+from mmvmae.utils.benchmark import (abba_rounds, environment_metadata,
+                                    finish_report, summarize_steps)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 FIXTURE_GLOB = osp.join('..', 'shared', 'fixtures', 'mmaction2', '*.mp4')
@@ -314,15 +313,13 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         with open(ann_file, 'w') as f:
             f.writelines(f'{video} 0\n' for video in videos)
         for workers in args.workers:
-            rounds: Dict[str, List[dict]] = {n: [] for n in args.datasets}
-            for index in range(args.rounds):
-                order = (args.datasets
-                         if index % 2 == 0 else args.datasets[::-1])
-                for name in order:
-                    run = measure(name, ann_file, len(videos), workers, args)
-                    rounds[name].append(run)
-                    print(f'[workers={workers}] round {index} {name:9s} '
-                          f"{run['clips_per_s']:7.2f} clips/s", flush=True)
+            rounds = abba_rounds(
+                args.datasets, args.rounds,
+                lambda name, index: measure(name, ann_file, len(videos),
+                                            workers, args),
+                lambda index, name, run: (
+                    f'[workers={workers}] round {index} {name:9s} '
+                    f"{run['clips_per_s']:7.2f} clips/s"))
             merged = {n: _merge(r, workers) for n, r in rounds.items()}
             counts = {n: tuple(m['clips_per_item']) for n, m in merged.items()}
             if len(set(counts.values())) != 1:
@@ -352,8 +349,6 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             results.append(
                 dict(num_workers=workers, datasets=merged,
                      ratio_mmvmae_over_mmaction2=ratio))
-    if hasattr(os, 'getloadavg'):
-        environment['load_average_end'] = list(os.getloadavg())
     report = dict(
         tool='tools/analysis/benchmark_loader.py',
         datasets=dict(
@@ -366,10 +361,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         args=vars(args),
         environment=environment,
         results=results)
-    if args.out:
-        write_json(args.out, report)
-        print(f'wrote {args.out}')
-    return report
+    return finish_report(report, args.out)
 
 
 if __name__ == '__main__':

@@ -35,15 +35,16 @@ Examples:
 # mmvmae first: its compat shims must run before mmaction2 is imported.
 import mmvmae  # noqa: F401 isort:skip
 import argparse
-import os
 import warnings
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 import torch
 
-from mmvmae.utils.benchmark import (environment_metadata, load_sibling_tool,
-                                    release_memory, resolve_device,
-                                    summarize_steps, time_steps, write_json)
+from mmvmae.utils.benchmark import (abba_rounds, add_depth_arguments,
+                                    add_device_argument, environment_metadata,
+                                    finish_report, load_sibling_tool,
+                                    release_memory, setup_device,
+                                    summarize_steps, time_steps)
 
 pretrain = load_sibling_tool(__file__, 'benchmark_pretrain')
 get_flops = pretrain.get_flops
@@ -133,8 +134,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Train-step cost of MGMAE flow-guided masking vs tube '
         'masking')
-    parser.add_argument('--device', default=None,
-                        help="'cpu' or 'cuda' (default: cuda if available)")
+    add_device_argument(parser)
     parser.add_argument('--arch', choices=sorted(get_flops.PRETRAIN_ARCHS),
                         help='encoder size (CPU s, CUDA b)')
     parser.add_argument('--frames', type=int, help='(CPU 8, CUDA 16)')
@@ -159,10 +159,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='RAFT input size (default: the clip size)')
     parser.add_argument('--flow-batch-size', type=int,
                         help='frame pairs per RAFT call (default: all)')
-    parser.add_argument('--depth', type=int,
-                        help='override the encoder depth (smoke tests)')
-    parser.add_argument('--decoder-depth', type=int,
-                        help='override the decoder depth (smoke tests)')
+    add_depth_arguments(parser)
     parser.add_argument('--out', help='write the results as JSON')
     return parser.parse_args(argv)
 
@@ -171,12 +168,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     """Run the benchmark; print a summary and return (and save) the JSON."""
     args = parse_args(argv)
     argv_given = dict(vars(args))
-    device = resolve_device(args.device)
-    for key, value in DEVICE_DEFAULTS[device.type].items():
-        if getattr(args, key) is None:
-            setattr(args, key, value)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    device = setup_device(args, DEVICE_DEFAULTS)
     environment = environment_metadata(device)
     gen = torch.Generator().manual_seed(0)
     clips = torch.randn(args.batch_size, 3, args.frames, args.img_size,
@@ -184,16 +176,16 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     samples = get_flops.tube_masks(args.batch_size, args.frames,
                                    args.img_size, args.patch_size,
                                    args.tubelet_size, args.mask_ratio)
-    runs: Dict[str, List[dict]] = {name: [] for name in MODELS}
-    for index in range(args.rounds):
-        order = MODELS if index % 2 == 0 else MODELS[::-1]
-        for name in order:
-            run = run_model(name, args, clips, samples, device)
-            release_memory(device)
-            runs[name].append(run)
-            print(f'round {index} {name:5s} '
-                  f"{args.batch_size * args.iters / run['wall']:.3f} "
-                  'clips/s', flush=True)
+
+    def run(name: str, index: int) -> dict:
+        result = run_model(name, args, clips, samples, device)
+        release_memory(device)
+        return result
+
+    runs = abba_rounds(
+        MODELS, args.rounds, run, lambda index, name, result: (
+            f'round {index} {name:5s} '
+            f"{args.batch_size * args.iters / result['wall']:.3f} clips/s"))
     models = {name: merge(runs[name], args.batch_size) for name in MODELS}
     for name in MODELS:
         models[name]['last_loss'] = runs[name][-1]['last_loss']
@@ -212,8 +204,6 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     print(f'masker alone p50 {mask_step:.4f} s; mgmae / tube step time '
           f"{ratios['step_time_mgmae_over_tube']:.2f}; masker share of the "
           f"mgmae step {ratios['masker_fraction_of_mgmae_step']:.2f}")
-    if hasattr(os, 'getloadavg'):
-        environment['load_average_end'] = list(os.getloadavg())
     pairs = args.batch_size * (args.frames - 1)
     report = dict(
         tool='tools/analysis/benchmark_masking.py',
@@ -230,10 +220,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         environment=environment,
         models=dict(models, mgmae_masker_alone=masker),
         ratios=ratios)
-    if args.out:
-        write_json(args.out, report)
-        print(f'wrote {args.out}')
-    return report
+    return finish_report(report, args.out)
 
 
 if __name__ == '__main__':

@@ -29,17 +29,18 @@ Examples:
 # mmvmae first: its compat shims must run before mmaction2 is imported.
 import mmvmae  # noqa: F401 isort:skip
 import argparse
-import os
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
 
 from mmvmae.registry import TRANSFORMS
-from mmvmae.utils.benchmark import (PeakMemory, environment_metadata,
+from mmvmae.utils.benchmark import (PeakMemory, add_clip_arguments,
+                                    add_depth_arguments, add_device_argument,
+                                    environment_metadata, finish_report,
                                     load_sibling_tool, release_memory,
-                                    resolve_device, summarize_steps,
-                                    time_steps, write_json)
+                                    setup_device, summarize_steps,
+                                    time_steps)
 
 get_flops = load_sibling_tool(__file__, 'get_flops')
 benchmark_pretrain = load_sibling_tool(__file__, 'benchmark_pretrain')
@@ -134,8 +135,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='VideoMAE peak training memory per size, dual masking '
         'and activation checkpointing')
-    parser.add_argument('--device', default=None,
-                        help="'cpu' or 'cuda' (default: cuda if available)")
+    add_device_argument(parser)
     parser.add_argument('--arch', nargs='+', default=['s', 'b'],
                         choices=sorted(get_flops.PRETRAIN_ARCHS))
     parser.add_argument('--batch-size', type=int,
@@ -144,14 +144,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         'CUDA 3)')
     parser.add_argument('--warmup', type=int, help='untimed steps first')
     parser.add_argument('--dtype', choices=('fp32', 'bf16'), default='fp32')
-    parser.add_argument('--frames', type=int, default=16)
-    parser.add_argument('--img-size', type=int, default=224)
-    parser.add_argument('--patch-size', type=int, default=16)
-    parser.add_argument('--tubelet-size', type=int, default=2)
-    parser.add_argument('--depth', type=int,
-                        help='override the encoder depth (smoke tests)')
-    parser.add_argument('--decoder-depth', type=int,
-                        help='override the decoder depth (smoke tests)')
+    add_clip_arguments(parser)
+    add_depth_arguments(parser)
     parser.add_argument('--threads', type=int,
                         help='torch.set_num_threads (CPU default 1)')
     parser.add_argument('--out', help='write the results as JSON')
@@ -162,12 +156,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     """Run every variant; print a table and return (and save) the JSON."""
     args = parse_args(argv)
     argv_given = dict(vars(args))
-    device = resolve_device(args.device)
-    for key, value in DEVICE_DEFAULTS[device.type].items():
-        if getattr(args, key) is None:
-            setattr(args, key, value)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    device = setup_device(args, DEVICE_DEFAULTS)
     environment = environment_metadata(device)
     rows: List[Dict] = []
     for arch in args.arch:
@@ -178,8 +167,6 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                                 device))
                 print(format_table(rows[-1:]).splitlines()[-1], flush=True)
     print(format_table(rows))
-    if hasattr(os, 'getloadavg'):
-        environment['load_average_end'] = list(os.getloadavg())
     report = dict(
         tool='tools/analysis/benchmark_memory.py',
         step=('forward + backward + torch.optim.AdamW.step + zero_grad of '
@@ -189,10 +176,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         resolved_args=dict(vars(args), device=str(device)),
         environment=environment,
         results=rows)
-    if args.out:
-        write_json(args.out, report)
-        print(f'wrote {args.out}')
-    return report
+    return finish_report(report, args.out)
 
 
 if __name__ == '__main__':

@@ -45,16 +45,17 @@ import mmvmae  # noqa: F401 isort:skip
 import abc
 import argparse
 import math
-import os
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
 
-from mmvmae.utils.benchmark import (PeakMemory, environment_metadata,
-                                    load_sibling_tool, mfu, peak_flops,
-                                    release_memory, resolve_device,
-                                    summarize_steps, time_steps, write_json)
+from mmvmae.utils.benchmark import (PeakMemory, abba_rounds,
+                                    add_clip_arguments, add_depth_arguments,
+                                    add_device_argument, environment_metadata,
+                                    finish_report, load_sibling_tool, mfu,
+                                    peak_flops, release_memory, setup_device,
+                                    summarize_steps, time_steps)
 
 
 get_flops = load_sibling_tool(__file__, 'get_flops')
@@ -311,6 +312,23 @@ def merge_runs(runs: List[dict], batch_size: int, args,
     return result
 
 
+def speed_ratio(model: dict, reference: dict) -> dict:
+    """``model / reference`` of two :func:`merge_runs` results: clips/s,
+    step-time p50 and min, peak memory (None without a reference peak) and
+    FLOPs per step."""
+    return dict(
+        clips_per_s=model['clips_per_s'] / reference['clips_per_s'],
+        step_time_p50=(model['step_time_s']['p50'] /
+                       reference['step_time_s']['p50']),
+        step_time_min=(model['step_time_s']['min'] /
+                       reference['step_time_s']['min']),
+        peak_memory=(model['peak_memory']['peak_bytes'] /
+                     reference['peak_memory']['peak_bytes']
+                     if reference['peak_memory']['peak_bytes'] else None),
+        flops_per_step=(model['flops_per_step'] /
+                        reference['flops_per_step']))
+
+
 def arch_spec(arch: str, args) -> dict:
     """The shared configuration of one arch, as run."""
     spec = dict(
@@ -347,8 +365,7 @@ def arch_spec(arch: str, args) -> dict:
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='VideoMAE train-step throughput: mmvmae vs transformers')
-    parser.add_argument('--device', default=None,
-                        help="'cpu' or 'cuda' (default: cuda if available)")
+    add_device_argument(parser)
     parser.add_argument('--arch', nargs='+', default=['s', 'b'],
                         choices=sorted(get_flops.PRETRAIN_ARCHS))
     parser.add_argument('--models', nargs='+', default=list(MODELS),
@@ -371,15 +388,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--tf32', action='store_true',
                         help='allow TF32 matmuls on CUDA (MFU then uses the '
                         'TF32 peak for fp32)')
-    parser.add_argument('--frames', type=int, default=16)
-    parser.add_argument('--img-size', type=int, default=224)
-    parser.add_argument('--patch-size', type=int, default=16)
-    parser.add_argument('--tubelet-size', type=int, default=2)
+    add_clip_arguments(parser)
     parser.add_argument('--mask-ratio', type=float, default=0.9)
-    parser.add_argument('--depth', type=int,
-                        help='override the encoder depth (smoke tests)')
-    parser.add_argument('--decoder-depth', type=int,
-                        help='override the decoder depth (smoke tests)')
+    add_depth_arguments(parser)
     parser.add_argument('--threads', type=int,
                         help='torch.set_num_threads (CPU default 1; 0 keeps '
                         "torch's default)")
@@ -391,35 +402,24 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     """Run the benchmark; print a summary and return (and save) the JSON."""
     args = parse_args(argv)
     argv_given = dict(vars(args))
-    device = resolve_device(args.device)
+    device = setup_device(args, DEVICE_DEFAULTS)
     if 'hf' in args.models:
         # Import before measuring, so that no model's memory counts the
         # module code.
         import transformers.models.videomae.modeling_videomae  # noqa: F401
-    for key, value in DEVICE_DEFAULTS[device.type].items():
-        if getattr(args, key) is None:
-            setattr(args, key, value)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    if device.type == 'cuda':
-        torch.backends.cuda.matmul.allow_tf32 = args.tf32
-        torch.backends.cudnn.allow_tf32 = args.tf32
     environment = environment_metadata(device)
     results: List[Dict] = []
     for arch in args.arch:
         spec = arch_spec(arch, args)
         batch = make_batch(spec, args.batch_size)
-        runs = {name: [] for name in args.models}
-        for index in range(args.rounds):
-            # ABBA order: a drift in machine load hits both alike.
-            order = args.models if index % 2 == 0 else args.models[::-1]
-            for name in order:
-                run = run_model(name, spec, batch, args, device,
-                                count_flops=index == 0)
-                runs[name].append(run)
-                print(f'[{arch}] round {index} {name:6s} '
-                      f"{args.batch_size * args.iters / run['wall']:8.3f} "
-                      'clips/s', flush=True)
+        runs = abba_rounds(
+            args.models, args.rounds,
+            lambda name, index: run_model(name, spec, batch, args, device,
+                                          count_flops=index == 0),
+            lambda index, name, run: (
+                f'[{arch}] round {index} {name:6s} '
+                f"{args.batch_size * args.iters / run['wall']:8.3f} "
+                'clips/s'))
         models = {
             name: merge_runs(name_runs, args.batch_size, args, device)
             for name, name_runs in runs.items()
@@ -431,24 +431,12 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                   f"{res['peak_memory']['peak_mib']:.0f} MiB", flush=True)
         ratio = None
         if {'mmvmae', 'hf'} <= set(models):
-            mm, hf = models['mmvmae'], models['hf']
-            ratio = dict(
-                clips_per_s=mm['clips_per_s'] / hf['clips_per_s'],
-                step_time_p50=(mm['step_time_s']['p50'] /
-                               hf['step_time_s']['p50']),
-                step_time_min=(mm['step_time_s']['min'] /
-                               hf['step_time_s']['min']),
-                peak_memory=(mm['peak_memory']['peak_bytes'] /
-                             hf['peak_memory']['peak_bytes']
-                             if hf['peak_memory']['peak_bytes'] else None),
-                flops_per_step=mm['flops_per_step'] / hf['flops_per_step'])
+            ratio = speed_ratio(models['mmvmae'], models['hf'])
             print(f'[{arch}] mmvmae / hf clips/s: '
                   f"{ratio['clips_per_s']:.3f}", flush=True)
         results.append(
             dict(arch=arch, config=spec, models=models,
                  ratio_mmvmae_over_hf=ratio))
-    if hasattr(os, 'getloadavg'):
-        environment['load_average_end'] = list(os.getloadavg())
     report = dict(
         tool='tools/analysis/benchmark_pretrain.py',
         step=('forward + backward + torch.optim.AdamW.step + zero_grad on '
@@ -458,10 +446,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         resolved_args=dict(vars(args), device=str(device)),
         environment=environment,
         results=results)
-    if args.out:
-        write_json(args.out, report)
-        print(f'wrote {args.out}')
-    return report
+    return finish_report(report, args.out)
 
 
 if __name__ == '__main__':

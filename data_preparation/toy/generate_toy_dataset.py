@@ -654,22 +654,35 @@ def _is_complete(paths: Dict[str, str], meta: dict) -> bool:
         osp.isfile(path) for path in clip_files)
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Generate a synthetic moving-shape video dataset')
-    parser.add_argument('--out-dir', default='data/toy', help='output folder')
-    parser.add_argument('--num-train', type=int, default=200)
-    parser.add_argument('--num-val', type=int, default=80)
+def add_output_arguments(parser: argparse.ArgumentParser, out_dir: str,
+                         num_train: int, num_val: int) -> None:
+    """``--out-dir``, ``--num-train``, ``--num-val`` and ``--size`` of a
+    toy generator, with its own defaults for the first three."""
+    parser.add_argument('--out-dir', default=out_dir, help='output folder')
+    parser.add_argument('--num-train', type=int, default=num_train)
+    parser.add_argument('--num-val', type=int, default=num_val)
     parser.add_argument(
         '--size', type=int, default=64, help='frame height and width')
-    parser.add_argument(
-        '--frames', type=int, default=32, help='frames per video')
+
+
+def add_class_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--seed`` and ``--num-classes`` (motion directions) of a toy
+    generator."""
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
         '--num-classes',
         type=int,
         default=4,
         help='number of motion directions (2 to 8)')
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Generate a synthetic moving-shape video dataset')
+    add_output_arguments(parser, 'data/toy', num_train=200, num_val=80)
+    parser.add_argument(
+        '--frames', type=int, default=32, help='frames per video')
+    add_class_arguments(parser)
     parser.add_argument(
         '--force', action='store_true', help='regenerate existing output')
     group = parser.add_argument_group(

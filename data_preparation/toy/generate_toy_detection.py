@@ -41,7 +41,10 @@ if not __package__:  # run as a script: put the repository root on path
         0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from data_preparation.common import pyav_video_codec, write_classes
 from data_preparation.toy.generate_toy_dataset import (DECORD_BAD_WIDTHS,
-                                                       SPLITS, class_names,
+                                                       SPLITS,
+                                                       add_class_arguments,
+                                                       add_output_arguments,
+                                                       class_names,
                                                        write_video)
 from data_preparation.toy.toy_det_annotations import (SUBSETS, tad_entry,
                                                       track_arrays,
@@ -378,23 +381,13 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Generate long synthetic videos with action segments '
         'and boxes (temporal and spatio-temporal detection)')
-    parser.add_argument(
-        '--out-dir', default='data/toy_det', help='output folder')
-    parser.add_argument('--num-train', type=int, default=60)
-    parser.add_argument('--num-val', type=int, default=20)
-    parser.add_argument(
-        '--size', type=int, default=64, help='frame height and width')
+    add_output_arguments(parser, 'data/toy_det', num_train=60, num_val=20)
     parser.add_argument('--fps', type=int, default=8)
     parser.add_argument(
         '--min-frames', type=int, default=96, help='fewest frames a video')
     parser.add_argument(
         '--max-frames', type=int, default=160, help='most frames a video')
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument(
-        '--num-classes',
-        type=int,
-        default=4,
-        help='number of motion directions (2 to 8)')
+    add_class_arguments(parser)
     parser.add_argument(
         '--min-segment', type=int, default=12, help='shortest segment')
     parser.add_argument(

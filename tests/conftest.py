@@ -8,9 +8,12 @@ import mmvmae  # noqa: F401  (shims and registries before anything else)
 import numpy as np
 import pytest
 import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
 from mmaction.structures import ActionDataSample
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from torch.nn.parallel import DistributedDataParallel
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED = osp.join(osp.dirname(REPO_ROOT), 'shared')
@@ -65,6 +68,57 @@ def random_masks(batch: int, num_tokens: int, num_visible: int,
         visible.append(np.sort(perm[:num_visible]))
         masked.append(np.sort(perm[num_visible:]))
     return visible, masked
+
+
+def _ddp_rank(rank, world, init_file, out_dir, build_model, global_batch):
+    """One gloo rank of :func:`check_two_ranks_equal_one_process`."""
+    dist.init_process_group('gloo', init_method=f'file://{init_file}',
+                            rank=rank, world_size=world)
+    inputs = global_batch()
+    rows = slice(rank * len(inputs[0]) // world,
+                 (rank + 1) * len(inputs[0]) // world)
+    inputs = [tensor[rows].clone() for tensor in inputs]
+    inputs[0].requires_grad_()
+    model = DistributedDataParallel(build_model())
+    loss = model(*inputs)
+    loss.backward()
+    mean_loss = loss.detach().clone()
+    dist.all_reduce(mean_loss)
+    torch.save(
+        dict(loss=mean_loss / world, input_grad=inputs[0].grad,
+             grads={n: p.grad for n, p in model.module.named_parameters()}),
+        osp.join(out_dir, f'rank{rank}.pth'))
+    dist.destroy_process_group()
+
+
+def check_two_ranks_equal_one_process(tmp_path, build_model,
+                                      global_batch) -> None:
+    """Train ``build_model()`` (seeded, returns a scalar loss) under DDP
+    on 2 gloo ranks, each with its half of ``global_batch()`` (a tuple of
+    tensors; the first gets an input gradient), and check it against one
+    process on the whole batch: the mean of the ranks' losses is the
+    full-batch loss, DDP's averaged parameter gradients are the full
+    batch's, and each rank's input gradient is d(sum of the ranks'
+    losses)/dx = 2 x the full batch's rows. ``build_model`` and
+    ``global_batch`` must be module-level (the ranks are spawned)."""
+    mp.spawn(_ddp_rank, nprocs=2,
+             args=(2, str(tmp_path / 'store'), str(tmp_path), build_model,
+                   global_batch))
+    inputs = global_batch()
+    inputs[0].requires_grad_()
+    model = build_model()
+    loss = model(*inputs)
+    loss.backward()
+    half = len(inputs[0]) // 2
+    for rank in range(2):
+        result = torch.load(tmp_path / f'rank{rank}.pth', weights_only=True)
+        torch.testing.assert_close(result['loss'], loss.detach())
+        for name, param in model.named_parameters():
+            torch.testing.assert_close(result['grads'][name], param.grad,
+                                       msg=name)
+        torch.testing.assert_close(
+            result['input_grad'],
+            2 * inputs[0].grad[rank * half:(rank + 1) * half])
 
 
 def load_toy_generator(name: str = 'generate_toy_dataset'):

@@ -1,14 +1,11 @@
 """InfoNCELoss against a direct computation, presence weights, the learnable
 temperature, the projector, and the two-rank (gloo) gathered loss."""
 import math
-import os.path as osp
 
 import pytest
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
+from conftest import check_two_ranks_equal_one_process
 from torch import nn
-from torch.nn.parallel import DistributedDataParallel
 
 from mmvmae.models.losses import InfoNCELoss
 from mmvmae.models.necks import Projector
@@ -176,41 +173,6 @@ def global_batch():
     return x_a, x_b, weight
 
 
-def run_rank(rank, world, init_file, out_dir):
-    dist.init_process_group('gloo', init_method=f'file://{init_file}',
-                            rank=rank, world_size=world)
-    x_a, x_b, weight = global_batch()
-    rows = slice(rank * 4, rank * 4 + 4)
-    x_a = x_a[rows].clone().requires_grad_()
-    model = DistributedDataParallel(PairedProjection())
-    loss = model(x_a, x_b[rows], weight[rows])
-    loss.backward()
-    mean_loss = loss.detach().clone()
-    dist.all_reduce(mean_loss)
-    torch.save(
-        dict(loss=mean_loss / world, input_grad=x_a.grad,
-             grads={n: p.grad for n, p in model.module.named_parameters()}),
-        osp.join(out_dir, f'rank{rank}.pth'))
-    dist.destroy_process_group()
-
-
 def test_two_ranks_gathered_loss_equals_single_process(tmp_path):
-    mp.spawn(run_rank, args=(2, str(tmp_path / 'store'), str(tmp_path)),
-             nprocs=2)
-    x_a, x_b, weight = global_batch()
-    x_a.requires_grad_()
-    model = PairedProjection()
-    loss = model(x_a, x_b, weight)
-    loss.backward()
-    ranks = [torch.load(tmp_path / f'rank{r}.pth', weights_only=True)
-             for r in range(2)]
-    for rank, result in enumerate(ranks):
-        # the mean of the ranks' losses is the full-batch loss
-        torch.testing.assert_close(result['loss'], loss.detach())
-        # DDP averages parameter gradients: they equal the full batch's
-        for name, param in model.named_parameters():
-            torch.testing.assert_close(result['grads'][name], param.grad,
-                                       msg=name)
-        # inputs: each rank holds d(sum of ranks' losses)/dx = 2 x full
-        torch.testing.assert_close(result['input_grad'],
-                                   2 * x_a.grad[rank * 4:rank * 4 + 4])
+    check_two_ranks_equal_one_process(tmp_path, PairedProjection,
+                                      global_batch)

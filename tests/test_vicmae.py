@@ -6,13 +6,11 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
-from conftest import DEMO, demo_config, mask_samples, random_masks
+from conftest import (DEMO, check_two_ranks_equal_one_process, demo_config,
+                      mask_samples, random_masks, tiny_videomae)
 from mmengine.config import Config
 from mmengine.runner import Runner
 from torch import nn
-from torch.nn.parallel import DistributedDataParallel
 
 from mmvmae.datasets.transforms import PerViewTransforms, SampleViewPair
 from mmvmae.models.losses import InfoNCELoss, NTXentLoss
@@ -97,42 +95,12 @@ class ProjectedViews(nn.Module):
         return self.loss(self.proj(x_a), self.proj(x_b))
 
 
-def run_rank(rank, world, init_file, out_dir):
-    dist.init_process_group('gloo', init_method=f'file://{init_file}',
-                            rank=rank, world_size=world)
-    x_a, x_b = views(batch=8, dims=5, seed=3)
-    rows = slice(rank * 4, rank * 4 + 4)
-    x_a = x_a[rows].clone().requires_grad_()
-    model = DistributedDataParallel(ProjectedViews())
-    loss = model(x_a, x_b[rows])
-    loss.backward()
-    mean_loss = loss.detach().clone()
-    dist.all_reduce(mean_loss)
-    torch.save(
-        dict(loss=mean_loss / world, input_grad=x_a.grad,
-             grads={n: p.grad for n, p in model.module.named_parameters()}),
-        osp.join(out_dir, f'rank{rank}.pth'))
-    dist.destroy_process_group()
+def global_views():
+    return views(batch=8, dims=5, seed=3)
 
 
 def test_two_ranks_gathered_loss_equals_single_process(tmp_path):
-    mp.spawn(run_rank, args=(2, str(tmp_path / 'store'), str(tmp_path)),
-             nprocs=2)
-    x_a, x_b = views(batch=8, dims=5, seed=3)
-    x_a.requires_grad_()
-    model = ProjectedViews()
-    loss = model(x_a, x_b)
-    loss.backward()
-    for rank in range(2):
-        result = torch.load(tmp_path / f'rank{rank}.pth', weights_only=True)
-        # the mean of the ranks' losses is the full-batch loss
-        torch.testing.assert_close(result['loss'], loss.detach())
-        for name, param in model.named_parameters():
-            torch.testing.assert_close(result['grads'][name], param.grad,
-                                       msg=name)
-        # each rank holds d(sum of the ranks' losses)/dx = 2 x full batch
-        torch.testing.assert_close(result['input_grad'],
-                                   2 * x_a.grad[rank * 4:rank * 4 + 4])
+    check_two_ranks_equal_one_process(tmp_path, ProjectedViews, global_views)
 
 
 def sampled(sampler, total_frames=40, seed=0):
@@ -229,31 +197,12 @@ def test_bad_per_view_setups_are_named(kwargs, results, match):
 
 def tiny_vicmae():
     """4 frames x 32x32, patch 16, tubelet 2: 8 tokens per view."""
+    cfg = tiny_videomae(head=dict(loss=dict(type='PixelReconstructionLoss',
+                                            loss_weight=0.97)))
     return MODELS.build(
-        dict(
-            type='ViCMAE',
-            backbone=dict(
-                type='VideoViT',
-                arch=dict(embed_dims=32, depth=2, num_heads=2),
-                img_size=32,
-                num_frames=4,
-                use_mean_pooling=False),
-            neck=dict(
-                type='MAEDecoder',
-                in_dims=32,
-                embed_dims=16,
-                depth=1,
-                num_heads=2,
-                out_dims=2 * 16 * 16 * 3),
-            head=dict(
-                type='PixelReconstructionHead',
-                loss=dict(type='PixelReconstructionLoss', loss_weight=0.97)),
-            projector=dict(
-                type='Projector',
-                in_dims=32,
-                out_dims=8,
-                hidden_dims=(16, 16),
-                norm='bn')))
+        dict(cfg, type='ViCMAE',
+             projector=dict(type='Projector', in_dims=32, out_dims=8,
+                            hidden_dims=(16, 16), norm='bn')))
 
 
 def two_view_batch(batch=3, seed=0):

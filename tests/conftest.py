@@ -70,6 +70,14 @@ def random_masks(batch: int, num_tokens: int, num_visible: int,
     return visible, masked
 
 
+def feature_pairs(batch: int = 6, dims: int = 5, seed: int = 0) -> tuple:
+    """Two seeded random (batch, dims) feature tensors, e.g. two views'
+    embeddings for a contrastive loss."""
+    generator = torch.Generator().manual_seed(seed)
+    return (torch.randn(batch, dims, generator=generator),
+            torch.randn(batch, dims, generator=generator))
+
+
 def _ddp_rank(rank, world, init_file, out_dir, build_model, global_batch):
     """One gloo rank of :func:`check_two_ranks_equal_one_process`."""
     dist.init_process_group('gloo', init_method=f'file://{init_file}',

@@ -4,7 +4,7 @@ import math
 
 import pytest
 import torch
-from conftest import check_two_ranks_equal_one_process
+from conftest import check_two_ranks_equal_one_process, feature_pairs
 from torch import nn
 
 from mmvmae.models.losses import InfoNCELoss
@@ -22,15 +22,9 @@ def direct_info_nce(a, b, temperature):
     return a2b, b2a
 
 
-def features(batch=6, dims=5, seed=0):
-    generator = torch.Generator().manual_seed(seed)
-    return (torch.randn(batch, dims, generator=generator),
-            torch.randn(batch, dims, generator=generator))
-
-
 @pytest.mark.parametrize('temperature', [0.05, 0.07, 0.5])
 def test_symmetric_and_one_way_equal_direct_computation(temperature):
-    a, b = features()
+    a, b = feature_pairs()
     a2b, b2a = direct_info_nce(a.double(), b.double(), temperature)
     cases = [((a2b + b2a) / 2, True, 'a2b'), (a2b, False, 'a2b'),
              (b2a, False, 'b2a')]
@@ -42,13 +36,13 @@ def test_symmetric_and_one_way_equal_direct_computation(temperature):
 
 
 def test_paired_features_score_lower_than_shuffled():
-    a, _ = features(batch=8, dims=16)
+    a, _ = feature_pairs(batch=8, dims=16)
     loss = InfoNCELoss()
     assert loss(a, a + 0.01 * torch.randn_like(a)) < loss(a, a.flip(0))
 
 
 def test_absent_samples_are_neither_anchors_nor_negatives():
-    a, b = features(batch=6)
+    a, b = feature_pairs(batch=6)
     present = torch.tensor([1., 0., 1., 1., 0., 1.])
     keep = present.bool()
     for symmetric in (True, False):
@@ -65,7 +59,7 @@ def test_absent_samples_are_neither_anchors_nor_negatives():
 
 
 def test_fractional_weights_scale_anchor_terms():
-    a, b = features(batch=4)
+    a, b = feature_pairs(batch=4)
     weight = torch.tensor([2., 1., 1., 0.5])
     a_ = a / a.norm(dim=1, keepdim=True)
     b_ = b / b.norm(dim=1, keepdim=True)
@@ -77,7 +71,7 @@ def test_fractional_weights_scale_anchor_terms():
 
 
 def test_similarities_stay_float32_under_autocast():
-    a, b = features(batch=16, dims=64)
+    a, b = feature_pairs(batch=16, dims=64)
     a, b = a.bfloat16(), b.bfloat16()
     loss = InfoNCELoss()
     with torch.autocast('cpu', dtype=torch.bfloat16):
@@ -87,7 +81,7 @@ def test_similarities_stay_float32_under_autocast():
 
 
 def test_no_present_sample_gives_zero_loss_with_gradient_path():
-    a, b = features(batch=3)
+    a, b = feature_pairs(batch=3)
     leaf = a.clone().requires_grad_()
     value = InfoNCELoss()(leaf, b, torch.zeros(3))
     assert value.item() == 0
@@ -96,7 +90,7 @@ def test_no_present_sample_gives_zero_loss_with_gradient_path():
 
 
 def test_learnable_temperature_gets_gradient_and_stays_clamped():
-    a, b = features()
+    a, b = feature_pairs()
     loss = InfoNCELoss(temperature=0.1, learnable_temperature=True,
                        temperature_range=(0.01, 0.5))
     assert [n for n, _ in loss.named_parameters()] == ['log_temperature']
@@ -125,7 +119,7 @@ def test_bad_arguments_are_named(kwargs, match):
 
 
 def test_bad_shapes_are_named():
-    a, b = features()
+    a, b = feature_pairs()
     with pytest.raises(ValueError, match=r'\(6, 5\).*\(5, 5\)'):
         InfoNCELoss()(a, b[:5])
     with pytest.raises(ValueError, match=r'weight.*\(6,\)'):
@@ -168,7 +162,7 @@ class PairedProjection(nn.Module):
 
 
 def global_batch():
-    x_a, x_b = features(batch=8, dims=5, seed=3)
+    x_a, x_b = feature_pairs(batch=8, dims=5, seed=3)
     weight = torch.tensor([1., 0., 0., 1., 1., 1., 2., 1.])
     return x_a, x_b, weight
 

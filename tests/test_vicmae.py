@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 from conftest import (DEMO, check_two_ranks_equal_one_process, demo_config,
-                      mask_samples, random_masks, tiny_videomae)
+                      feature_pairs, mask_samples, random_masks,
+                      tiny_videomae)
 from mmengine.config import Config
 from mmengine.runner import Runner
 from torch import nn
@@ -35,15 +36,9 @@ def direct_nt_xent(a, b, temperature):
     return torch.stack(terms).mean()
 
 
-def views(batch=6, dims=5, seed=0):
-    generator = torch.Generator().manual_seed(seed)
-    return (torch.randn(batch, dims, generator=generator),
-            torch.randn(batch, dims, generator=generator))
-
-
 @pytest.mark.parametrize('temperature', [0.05, 0.1, 0.5])
 def test_nt_xent_equals_simclr_definition(temperature):
-    a, b = views()
+    a, b = feature_pairs()
     loss = NTXentLoss(temperature=temperature, loss_weight=0.03)
     torch.testing.assert_close(
         loss(a, b).double(), 0.03 * direct_nt_xent(a, b, temperature),
@@ -52,20 +47,20 @@ def test_nt_xent_equals_simclr_definition(temperature):
 
 def test_nt_xent_is_not_the_two_way_info_nce():
     """Negatives from both views (2N - 2), not from the other view only."""
-    a, b = views()
+    a, b = feature_pairs()
     nt_xent = NTXentLoss(temperature=0.1)(a, b)
     info_nce = InfoNCELoss(temperature=0.1, symmetric=True)(a, b)
     assert not torch.isclose(nt_xent, info_nce)
 
 
 def test_nt_xent_prefers_matching_views():
-    a, _ = views(batch=8, dims=16)
+    a, _ = feature_pairs(batch=8, dims=16)
     loss = NTXentLoss()
     assert loss(a, a + 0.01 * torch.randn_like(a)) < loss(a, a.flip(0))
 
 
 def test_nt_xent_stays_float32_and_finite_under_autocast():
-    a, _ = views(batch=64, dims=16)
+    a, _ = feature_pairs(batch=64, dims=16)
     a = a.bfloat16()  # identical views: large, equal similarities
     loss = NTXentLoss(temperature=0.1)
     with torch.autocast('cpu', dtype=torch.bfloat16):
@@ -75,7 +70,7 @@ def test_nt_xent_stays_float32_and_finite_under_autocast():
 
 
 def test_nt_xent_bad_input_is_named():
-    a, b = views()
+    a, b = feature_pairs()
     with pytest.raises(ValueError, match=r'\(6, 5\).*\(5, 5\)'):
         NTXentLoss()(a, b[:5])
     with pytest.raises(ValueError, match='temperature'):
@@ -96,7 +91,7 @@ class ProjectedViews(nn.Module):
 
 
 def global_views():
-    return views(batch=8, dims=5, seed=3)
+    return feature_pairs(batch=8, dims=5, seed=3)
 
 
 def test_two_ranks_gathered_loss_equals_single_process(tmp_path):

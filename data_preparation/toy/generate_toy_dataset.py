@@ -634,12 +634,18 @@ def _output_paths(out_dir: str, modalities: dict) -> Dict[str, str]:
     return {key: osp.join(out_dir, name) for key, name in names.items()}
 
 
-def _is_complete(paths: Dict[str, str], meta: dict) -> bool:
+def outputs_match_meta(paths: Dict[str, str], meta: dict) -> bool:
+    """Whether every path of ``paths`` exists and ``paths['meta']``
+    holds ``meta`` (the start of a toy generator's completeness check)."""
     if not all(osp.exists(path) for path in paths.values()):
         return False
     with open(paths['meta']) as f:
-        if json.load(f) != meta:
-            return False
+        return json.load(f) == meta
+
+
+def _is_complete(paths: Dict[str, str], meta: dict) -> bool:
+    if not outputs_match_meta(paths, meta):
+        return False
     with open(paths['train_list']) as f:
         names = [line.split()[0] for line in f]
     with open(paths['val_list']) as f:

@@ -45,6 +45,7 @@ from data_preparation.toy.generate_toy_dataset import (DECORD_BAD_WIDTHS,
                                                        add_class_arguments,
                                                        add_output_arguments,
                                                        class_names,
+                                                       outputs_match_meta,
                                                        write_video)
 from data_preparation.toy.toy_det_annotations import (SUBSETS, tad_entry,
                                                       track_arrays,
@@ -203,11 +204,8 @@ def check_args(num_train: int, num_val: int, size: int, fps: int,
 
 def is_complete(paths: Dict[str, str], meta: dict) -> bool:
     """Whether ``paths`` hold a whole dataset made with ``meta``."""
-    if not all(osp.exists(path) for path in paths.values()):
+    if not outputs_match_meta(paths, meta):
         return False
-    with open(paths['meta']) as f:
-        if json.load(f) != meta:
-            return False
     with open(paths['tad_json']) as f:
         database = json.load(f)['database']
     if len(database) != meta['num_train'] + meta['num_val']:

@@ -78,6 +78,23 @@ def feature_pairs(batch: int = 6, dims: int = 5, seed: int = 0) -> tuple:
             torch.randn(batch, dims, generator=generator))
 
 
+def refuse_full_patch_embedding(monkeypatch) -> list:
+    """Make ``TubeletEmbed.forward`` (every tubelet of a clip) fail and
+    return the list the (B, K) shapes of ``forward_selected`` calls go to."""
+    from mmvmae.models.layers.tubelet_embed import TubeletEmbed
+
+    def refused(self, x):
+        raise AssertionError('the whole clip was patch-embedded')
+
+    embedded, selected = [], TubeletEmbed.forward_selected
+    monkeypatch.setattr(TubeletEmbed, 'forward', refused)
+    monkeypatch.setattr(
+        TubeletEmbed, 'forward_selected',
+        lambda self, x, ids: embedded.append(tuple(ids.shape)) or selected(
+            self, x, ids))
+    return embedded
+
+
 def _ddp_rank(rank, world, init_file, out_dir, build_model, global_batch):
     """One gloo rank of :func:`check_two_ranks_equal_one_process`."""
     dist.init_process_group('gloo', init_method=f'file://{init_file}',

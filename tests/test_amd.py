@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import DEMO, demo_config
+from conftest import DEMO, demo_config, refuse_full_patch_embedding
 from mmaction.structures import ActionDataSample
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
@@ -410,3 +410,15 @@ def test_vit_b_teacher_override_builds_and_runs():
                    mode='loss')
     assert set(losses) == {'loss_pix', 'loss_align_direct',
                            'loss_align_generation'}
+
+
+def test_student_and_teacher_embed_only_the_tubelets_they_read(
+        teacher_file, monkeypatch):
+    """Neither encoder projects every tubelet of the clip in a train step:
+    the student embeds its visible ones, the teacher visible + diff."""
+    model = build_amd(teacher_file)
+    embedded = refuse_full_patch_embedding(monkeypatch)
+    total, _ = total_loss(model)
+    assert torch.isfinite(total)
+    # student: 4 visible of 32 tokens; teacher: 4 visible + 4 diff
+    assert embedded == [(2, 4), (2, 8)]

@@ -4,7 +4,7 @@ import copy
 import numpy as np
 import pytest
 import torch
-from conftest import random_masks
+from conftest import random_masks, refuse_full_patch_embedding
 from mmaction.datasets.transforms import PackActionInputs
 from mmaction.structures import ActionDataSample
 from mmengine.dataset import pseudo_collate
@@ -349,3 +349,11 @@ def test_init_weights_reaches_encoders_decoders_and_heads(decoder):
                    and k.endswith('weight')
                    and not torch.equal(before[k], after[k])]
         assert changed, f'init_weights left {prefix}* untouched'
+
+
+def test_video_encoder_embeds_only_its_visible_tubelets(seeded, monkeypatch):
+    model = build()
+    embedded = refuse_full_patch_embedding(monkeypatch)
+    losses = model(inputs(), samples(), mode='loss')
+    assert all(torch.isfinite(v) for v in losses.values())
+    assert embedded == [(3, 2)]

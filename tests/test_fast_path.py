@@ -6,7 +6,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-from conftest import mask_samples, random_masks, tiny_videomae
+from conftest import (mask_samples, random_masks, refuse_full_patch_embedding,
+                      tiny_videomae)
 from mmengine.logging import MessageHub
 from mmengine.optim import build_optim_wrapper
 
@@ -140,6 +141,13 @@ def test_visible_only_patch_embedding_equals_embed_then_gather(
     expected, _ = vit.encode_tokens(vit.embed(clip), ids)
     torch.testing.assert_close(vit(clip, ids), expected, atol=1e-5,
                                rtol=1e-5)
+
+
+def test_videomae_train_step_embeds_only_the_visible_tubelets(monkeypatch):
+    model = tiny_model()
+    embedded = refuse_full_patch_embedding(monkeypatch)
+    assert torch.isfinite(loss_of(model))
+    assert embedded == [(2, 2)]
 
 
 def loss_of(model, seed=0):

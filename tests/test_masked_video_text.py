@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import refuse_full_patch_embedding
 from mmaction.evaluation import RetrievalMetric
 from video_text_utils import (CAPTIONS, captioned_samples, tiny_video_text,
                               write_tokenizer)
@@ -216,3 +217,12 @@ def test_retrieval_metric_perfect_and_shuffled_pairs():
         assert shuffled[f'R{k}'] == pytest.approx(
             100 * float((ranks < k).float().mean()))
     assert shuffled['MnR'] == pytest.approx(float(ranks.float().mean()) + 1)
+
+
+def test_train_step_embeds_only_the_visible_tubelets(tokenizer, monkeypatch):
+    model = build(tokenizer)
+    samples = captioned_samples(CAPTIONS)
+    embedded = refuse_full_patch_embedding(monkeypatch)
+    losses = model(clip(), samples, mode='loss')
+    assert all(torch.isfinite(v) for v in losses.values())
+    assert embedded == [(4, len(samples[0].visible_ids))]

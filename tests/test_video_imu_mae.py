@@ -5,7 +5,8 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
-from conftest import demo_config, load_toy_generator, random_masks
+from conftest import (demo_config, load_toy_generator, random_masks,
+                      refuse_full_patch_embedding)
 from mmaction.datasets.transforms import PackActionInputs
 from mmaction.structures import ActionDataSample
 from mmengine.dataset import pseudo_collate
@@ -459,3 +460,11 @@ def test_demo_finetune_loads_the_video_encoder(pretrained, tmp_path):
         runner.model.backbone.patch_embed.projection.weight.detach(),
         state['encoders.imgs.patch_embed.projection.weight'],
         atol=0.05, rtol=0)  # one epoch of fine-tuning moves it a little
+
+
+def test_video_encoder_embeds_only_its_visible_tubelets(monkeypatch):
+    model = build()
+    embedded = refuse_full_patch_embedding(monkeypatch)
+    losses = run(model, inputs(), PRESENCE)
+    assert all(torch.isfinite(v) for v in losses.values())
+    assert embedded == [(3, 2)]

@@ -166,8 +166,8 @@ class AMD(VideoMAE):
         """
         ids = torch.cat([visible_ids, diff_ids], dim=1)
         _, features = self.teacher.encode_tokens(
-            self.teacher.embed(inputs), ids,
-            [teacher for _, teacher in self.layer_pairs])
+            self.teacher.embed(inputs, ids),
+            layers=[teacher for _, teacher in self.layer_pairs])
         k = visible_ids.shape[1]
         return [f[:, :k] for f in features], [f[:, k:] for f in features]
 
@@ -178,8 +178,8 @@ class AMD(VideoMAE):
         masks = self.token_masks(inputs, grid, data_samples)
         diff_ids = stack_ids(data_samples, 'diff_ids', inputs.device)
         latent, student = self.backbone.encode_tokens(
-            self.backbone.embed(inputs), masks.visible_ids,
-            [layer for layer, _ in self.layer_pairs])
+            self.backbone.embed(inputs, masks.visible_ids),
+            layers=[layer for layer, _ in self.layer_pairs])
         pred = self.neck(latent, masks.visible_ids, masks.query_ids, grid)
         loss_pix = self.head.loss(pred, inputs, masks.query_ids,
                                   masks.query_weight)

@@ -5,6 +5,7 @@ import numpy as np
 import torch
 
 from mmvmae.registry import MODELS
+from ..layers import gather_tokens
 from .multimodal_mae import VIDEO, MultiModalMAE
 from .token_masks import TokenMasks, stack_ids
 
@@ -109,9 +110,11 @@ class AudioVisualMAE(MultiModalMAE):
             AUDIO: self.audio_masks(data_samples, audio.device),
         }
         grids = self.token_grids(inputs, masks)
-        latents = self.encode(
-            {name: self.encoders[name].embed(inputs[name])
-             for name in self.modalities}, masks)
+        latents = self.encode({
+            VIDEO: self.encoders[VIDEO].embed(video, masks[VIDEO].visible_ids),
+            AUDIO: gather_tokens(self.encoders[AUDIO].embed(audio),
+                                 masks[AUDIO].visible_ids)
+        })
         preds = self.decode(self.fuse(latents), masks, grids)
         audio_weight = present[:, None].expand_as(masks[AUDIO].query_ids)
         losses = dict(

@@ -194,7 +194,7 @@ class MaskedVideoText(BaseModel):
         """Mean of the encoder's output tokens (B, C): the visible ones, or
         all without ``visible_ids``."""
         tokens, _ = self.backbone.encode_tokens(
-            self.backbone.embed(inputs), visible_ids)
+            self.backbone.embed(inputs, visible_ids))
         return tokens.mean(1)
 
     def embed_video(self, pooled: torch.Tensor) -> torch.Tensor:
@@ -217,7 +217,7 @@ class MaskedVideoText(BaseModel):
         grid = self.backbone.patch_embed.token_grid(inputs.shape)
         masks = self.token_masks(inputs, grid, data_samples)
         latent, _ = self.backbone.encode_tokens(
-            self.backbone.embed(inputs), masks.visible_ids)
+            self.backbone.embed(inputs, masks.visible_ids))
         losses = {}
         if self.neck is not None:
             pred = self.neck(latent, masks.visible_ids, masks.query_ids, grid)

@@ -237,16 +237,15 @@ class MultiModalMAE(BaseModel):
             grids[name] = grid
         return grids
 
-    def encode(self, tokens: dict, masks: Dict[str, TokenMasks]) -> dict:
-        """Embedded tokens (B, N, C) of each modality (plus its modality
-        embedding) -> its encoder's output on the visible ones."""
+    def encode(self, tokens: dict) -> dict:
+        """Embedded visible tokens (B, K, C) of each modality (plus its
+        modality embedding) -> its encoder's output on them."""
         latents = {}
         for name in self.modalities:
             x = tokens[name]
             if self.modality_embed is not None:
                 x = x + self.modality_embed[name].to(x.dtype)
-            latents[name], _ = self.encoders[name].encode_tokens(
-                x, masks[name].visible_ids)
+            latents[name], _ = self.encoders[name].encode_tokens(x)
         return latents
 
     def fuse(self, latents: dict) -> dict:

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from mmvmae.registry import MODELS
+from ..layers import gather_tokens
 from .multimodal_mae import VIDEO, MultiModalMAE
 from .token_masks import TokenMasks, stack_ids
 
@@ -207,9 +208,11 @@ class VideoIMUMAE(MultiModalMAE):
         }
         grids = self.token_grids({VIDEO: video, IMU: imu}, masks)
         imu_encoder = self.encoders[IMU]
-        tokens = {VIDEO: self.encoders[VIDEO].embed(video),
-                  IMU: imu_encoder.embed(imu, presence)}
-        latents = self.encode(tokens, masks)
+        latents = self.encode({
+            VIDEO: self.encoders[VIDEO].embed(video, masks[VIDEO].visible_ids),
+            IMU: gather_tokens(imu_encoder.embed(imu, presence),
+                               masks[IMU].visible_ids)
+        })
         preds = self.decode(self.fuse(latents), masks, grids)
         losses = dict(
             loss_video=self.heads[VIDEO].loss(preds[VIDEO], video,

@@ -1,9 +1,11 @@
 """Distributed defaults and engines: 2-process gloo DDP with the default
 wrapper settings, runner selection for FSDP / DeepSpeed configs, and the
 clear errors of a missing strategy package."""
+import glob
 import importlib.util
 import os
 import os.path as osp
+import re
 import socket
 
 import pytest
@@ -17,20 +19,15 @@ from mmvmae.utils import cli
 PRETRAIN = 'videomae_vit-tiny-p8_1xb8-toy_pretrain'
 SCHEDULE = osp.join(REPO_ROOT, 'configs', '_base_', 'schedules',
                     'pretrain_adamw_800e.py')
-# Engine children: (strategy, DDP parent config).
-STRATEGY_CONFIGS = {
-    'videomae/videomae_vit-large-p16_64xb8-fsdp-800e_k400-pretrain.py':
-    ('FSDPStrategy', 'videomae_vit-large-p16_64xb8-800e_k400-pretrain.py'),
-    'videomae/videomae_vit-large-p16_64xb8-zero2-800e_k400-pretrain.py':
-    ('DeepSpeedStrategy',
-     'videomae_vit-large-p16_64xb8-800e_k400-pretrain.py'),
-    'videomaev2/videomaev2_vit-giant-p14_64xb32-fsdp-300e_k400-pretrain.py':
-    ('FSDPStrategy',
-     'videomaev2_vit-giant-p14_64xb32-300e_k400-pretrain.py'),
-    'videomaev2/videomaev2_vit-giant-p14_64xb32-zero2-300e_k400-pretrain.py':
-    ('DeepSpeedStrategy',
-     'videomaev2_vit-giant-p14_64xb32-300e_k400-pretrain.py'),
-}
+# Engine children (`...-fsdp-...` / `...-zero2-...`) and the strategy each
+# must use; the DDP parent is the `_base_` the child names.
+ENGINES = {'fsdp': 'FSDPStrategy', 'zero2': 'DeepSpeedStrategy'}
+STRATEGY_CONFIGS = sorted(
+    osp.relpath(path, osp.join(REPO_ROOT, 'configs'))
+    for engine in ENGINES
+    for path in glob.glob(
+        osp.join(REPO_ROOT, 'configs', '**', f'*-{engine}-*.py'),
+        recursive=True))
 HAS_DEEPSPEED = importlib.util.find_spec('deepspeed') is not None
 
 
@@ -118,12 +115,20 @@ def test_find_unused_parameters_moves_into_the_wrapper_config():
     assert bare.find_unused_parameters is True  # Runner reads it itself
 
 
-@pytest.mark.parametrize('name', sorted(STRATEGY_CONFIGS))
+def test_every_large_pretrain_has_fsdp_and_zero2_children():
+    for size in ('large', 'huge', 'giant'):
+        for engine in ENGINES:
+            assert any(f'vit-{size}' in name and f'-{engine}-' in name
+                       for name in STRATEGY_CONFIGS), (size, engine)
+
+
+@pytest.mark.parametrize('name', STRATEGY_CONFIGS)
 def test_strategy_configs_select_the_flexible_runner(name):
-    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', name))
-    strategy, parent = STRATEGY_CONFIGS[name]
-    parent = Config.fromfile(
-        osp.join(REPO_ROOT, 'configs', osp.dirname(name), parent))
+    path = osp.join(REPO_ROOT, 'configs', name)
+    cfg = Config.fromfile(path)
+    strategy = ENGINES[re.search(r'-(fsdp|zero2)-', name).group(1)]
+    (parent, ) = Config._get_base_files(path)
+    parent = Config.fromfile(osp.join(osp.dirname(path), parent))
     assert cfg.strategy.type == strategy
     assert 'runner_type' not in cfg  # tools/train.py picks it
     for key in ('model', 'train_dataloader', 'param_scheduler', 'train_cfg'):

@@ -101,3 +101,31 @@ def test_benchmark_memory_smoke(tmp_path):
         assert row['oom'] is False
         assert row['peak_memory']['kind'] == 'cpu_peak_rss_delta'
         assert row['step_time_s']['p50'] > 0 and row['clips_per_s'] > 0
+
+
+def test_benchmark_memory_estimate_orders_the_variants(tmp_path):
+    """Counted on fake tensors: checkpointing and dual masking each lower
+    the peak, and the parameter bytes are the model's (fp32)."""
+    tool = load_tool('benchmark_memory')
+    report = tool.main([
+        '--estimate', '--arch', 's', '--depth', '2', '--decoder-depth', '2',
+        '--frames', '16', '--img-size', '96', '--batch-size', '64',
+        '--dtype', 'bf16', '--out', str(tmp_path / 'estimate.json')
+    ])
+    assert report['resolved_args']['device'] == 'cpu'
+    peaks = {(r['decoder_masking'], r['with_cp']): r['peak_memory']
+             for r in report['results']}
+    assert all(p['kind'] == 'fake_tensor_memtracker_estimate'
+               for p in peaks.values())
+    total = {key: p['peak_bytes'] for key, p in peaks.items()}
+    assert total[('v1', True)] < total[('v1', False)]
+    assert total[('v2', False)] < total[('v1', False)]
+    assert total[('v2', True)] < total[('v2', False)]
+    params = {p['by_category']['parameter'] for p in peaks.values()}
+    assert len(params) == 1 and params.pop() % 4 == 0
+
+
+def test_benchmark_memory_estimate_refuses_a_device():
+    tool = load_tool('benchmark_memory')
+    with pytest.raises(SystemExit, match='fake CPU tensors'):
+        tool.main(['--estimate', '--device', 'cuda'])

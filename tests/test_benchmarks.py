@@ -216,3 +216,28 @@ def test_peak_memory_cpu():
     assert result['kind'] == 'cpu_peak_rss_delta'
     if result['exact']:
         assert result['peak_mib'] > 32
+
+
+def test_estimate_peak_memory_counts_exact_bytes():
+    """A bias-free 256x256 linear layer with AdamW, batch 8: the parameter
+    is 256 KiB, AdamW keeps two moments of it, and the peak holds the
+    weight, both moments and at least the input and output (8 KiB each)."""
+
+    def build():
+        model = torch.nn.Linear(256, 256, bias=False)
+        optimizer = torch.optim.AdamW(model.parameters(), foreach=False)
+        return (model, optimizer), model, optimizer
+
+    def step(trainee):
+        model, optimizer = trainee
+        model(torch.ones(8, 256)).square().sum().backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+
+    result = benchmark.estimate_peak_memory(build, step)
+    parts = result['by_category']
+    assert result['kind'] == 'fake_tensor_memtracker_estimate'
+    assert parts['parameter'] == 256 * 256 * 4
+    assert parts['optstate'] >= 2 * 256 * 256 * 4
+    assert result['peak_bytes'] >= 3 * 256 * 256 * 4 + 2 * 8 * 256 * 4
+    assert result['peak_bytes'] == sum(parts.values())

@@ -12,6 +12,8 @@ building a runner.
 - :class:`PeakMemory` measures the peak memory of a block: CUDA
   ``max_memory_allocated`` on GPU, the peak resident set size above the
   starting one (``resource.getrusage``) on CPU.
+  :func:`estimate_peak_memory` counts the tensor bytes of training steps
+  on fake tensors instead (no compute, any model size on any machine).
 - :func:`peak_flops` looks the device's dense peak up in :data:`PEAK_TFLOPS`
   and :func:`mfu` divides achieved FLOP/s by it.
 - :func:`environment_metadata` records versions and the device,
@@ -281,6 +283,52 @@ class PeakMemory:
                 process_peak_rss_bytes=peak,
                 start_rss_bytes=self._start,
                 exact=self._exact)
+
+
+def estimate_peak_memory(build: Callable[[], tuple],
+                         step: Callable[[object], object],
+                         steps: int = 2) -> Dict[str, object]:
+    """Peak tensor memory of training steps, counted on fake tensors.
+
+    ``build`` and the steps run under ``FakeTensorMode``: every tensor has
+    its shape, dtype and CPU kernels' choices (e.g. SDPA's flash kernel) but
+    no storage, so nothing is computed. PyTorch's ``MemTracker`` adds up
+    the bytes of the live tensors after every operation (parameters,
+    buffers, gradients, AdamW state, activations saved for backward,
+    temporaries) and keeps the peak. Two steps are counted by default: the
+    second one has the optimizer state. It is the analogue of CUDA's
+    ``max_memory_allocated`` without the allocator's rounding and
+    fragmentation, the CUDA context and kernel workspaces.
+
+    Args:
+        build (callable): Builds and returns ``(trainee, model,
+            optimizer)``; called inside the fake mode, so the model must be
+            built there and not moved with ``.to()``.
+        step (callable): One training step of the trainee.
+        steps (int): Steps to count.
+
+    Returns:
+        dict: ``kind``, ``peak_bytes``, ``peak_mib`` and ``by_category``
+        (bytes per category at the peak).
+    """
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    from torch.distributed._tools.mem_tracker import MemTracker
+    with FakeTensorMode(allow_non_fake_inputs=True):
+        trainee, model, optimizer = build()
+        tracker = MemTracker()
+        tracker.track_external(model, optimizer)
+        with tracker:
+            for _ in range(steps):
+                step(trainee)
+                tracker.reset_mod_stats()
+        (peak, ) = tracker.get_tracker_snapshot('peak').values()
+    total = peak.pop('Total')
+    return dict(
+        kind='fake_tensor_memtracker_estimate',
+        peak_bytes=int(total),
+        peak_mib=total / 2**20,
+        by_category={str(key.value).lower().replace(' ', '_'): int(value)
+                     for key, value in peak.items()})
 
 
 def peak_flops(device: torch.device, dtype: str) -> Tuple[Optional[float],

@@ -18,10 +18,18 @@ step time and clips/s. One step is forward, backward, AdamW step and
 ``zero_grad``, as in ``benchmark_pretrain.py``. A variant that runs out of
 CUDA memory is recorded as ``oom`` and the run goes on.
 
+``--estimate`` runs nothing: the steps are traced on fake tensors and
+PyTorch's ``MemTracker`` counts the bytes of the live tensors
+(``mmvmae.utils.benchmark.estimate_peak_memory``), so the table for ViT-H
+at batch 32 takes a minute on a laptop; there are no step times.
+
 Examples:
     # the memory table of docs/benchmarks.md (one GPU)
     python tools/analysis/benchmark_memory.py --device cuda --dtype bf16 \
         --arch s b l h --out benchmarks/memory_h100_bf16.json
+    # the same table estimated without a GPU (no compute)
+    python tools/analysis/benchmark_memory.py --estimate --dtype bf16 \
+        --arch s b l h --out benchmarks/memory_estimate_bf16.json
     # CPU smoke run
     python tools/analysis/benchmark_memory.py --device cpu --arch s \
         --depth 2 --decoder-depth 1 --frames 8 --img-size 112
@@ -34,10 +42,13 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
-from mmvmae.registry import TRANSFORMS
+from mmengine.registry import init_default_scope
+
+from mmvmae.registry import MODELS, TRANSFORMS
 from mmvmae.utils.benchmark import (PeakMemory, add_clip_arguments,
                                     add_depth_arguments, add_device_argument,
-                                    environment_metadata, finish_report,
+                                    environment_metadata,
+                                    estimate_peak_memory, finish_report,
                                     load_sibling_tool, release_memory,
                                     setup_device, summarize_steps,
                                     time_steps)
@@ -52,11 +63,10 @@ DEVICE_DEFAULTS = dict(
 
 
 class VideoMAETrainee(benchmark_pretrain.Trainee):
-    """An mmvmae ``VideoMAE`` on a fixed batch."""
+    """An mmvmae ``VideoMAE`` (built, on the device) on a fixed batch."""
 
-    def __init__(self, cfg: dict, clips: torch.Tensor, samples: list,
+    def __init__(self, model, clips: torch.Tensor, samples: list,
                  device: torch.device, dtype: str) -> None:
-        model = get_flops.build_model(cfg, 'cpu').to(device)
         super().__init__(model, device, dtype, fused_adamw=False)
         self.inputs = clips.to(device)
         self.samples = samples
@@ -100,10 +110,16 @@ def run_variant(arch: str, decoder_masking: str, with_cp: bool, args,
                    samples[0].get('decoder_ids',
                                   samples[0].masked_ids))))
     torch.manual_seed(0)
+    if args.estimate:
+        row.update(oom=False, peak_memory=estimate_peak_memory(
+            lambda: fake_trainee(cfg, clips, samples, args.dtype),
+            VideoMAETrainee.step))
+        return row
     try:
         with PeakMemory(device) as memory:
-            trainee = VideoMAETrainee(cfg, clips, samples, device,
-                                      args.dtype)
+            trainee = VideoMAETrainee(
+                get_flops.build_model(cfg, 'cpu').to(device), clips,
+                samples, device, args.dtype)
             times, wall = time_steps(trainee.step, args.iters, args.warmup,
                                      device)
     except torch.cuda.OutOfMemoryError as error:
@@ -117,6 +133,17 @@ def run_variant(arch: str, decoder_masking: str, with_cp: bool, args,
     return row
 
 
+def fake_trainee(cfg: dict, clips: torch.Tensor, samples: list,
+                 dtype: str) -> tuple:
+    """A CPU trainee for :func:`estimate_peak_memory` (built in its fake
+    mode, not moved)."""
+    init_default_scope('mmvmae')
+    model = MODELS.build(cfg).train()
+    trainee = VideoMAETrainee(model, clips, samples, torch.device('cpu'),
+                              dtype)
+    return trainee, model, trainee.optimizer
+
+
 def format_table(rows: Sequence[dict]) -> str:
     """A markdown table of the rows (peak MiB, step p50)."""
     lines = ['| arch | decoder masking | with_cp | peak memory (MiB) | '
@@ -124,7 +151,8 @@ def format_table(rows: Sequence[dict]) -> str:
     for row in rows:
         peak = 'OOM' if row['oom'] else (
             f"{row['peak_memory']['peak_mib']:.0f}")
-        step = '—' if row['oom'] else f"{row['step_time_s']['p50']:.3f}"
+        step = '—' if row['oom'] or 'step_time_s' not in row else (
+            f"{row['step_time_s']['p50']:.3f}")
         lines.append(f"| {row['arch']} | {row['decoder_masking']} | "
                      f"{'on' if row['with_cp'] else 'off'} | {peak} | "
                      f'{step} |')
@@ -148,6 +176,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     add_depth_arguments(parser)
     parser.add_argument('--threads', type=int,
                         help='torch.set_num_threads (CPU default 1)')
+    parser.add_argument(
+        '--estimate', action='store_true',
+        help='count tensor bytes on fake tensors (PyTorch MemTracker, CPU '
+        'kernels) instead of running: no compute, no step times')
     parser.add_argument('--out', help='write the results as JSON')
     return parser.parse_args(argv)
 
@@ -156,6 +188,13 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     """Run every variant; print a table and return (and save) the JSON."""
     args = parse_args(argv)
     argv_given = dict(vars(args))
+    if args.estimate:
+        if args.device not in (None, 'cpu'):
+            raise SystemExit('--estimate counts fake CPU tensors; it runs '
+                             f'nothing on --device {args.device}')
+        args.device = 'cpu'
+        if args.batch_size is None:
+            args.batch_size = DEVICE_DEFAULTS['cuda']['batch_size']
     device = setup_device(args, DEVICE_DEFAULTS)
     environment = environment_metadata(device)
     rows: List[Dict] = []
@@ -172,6 +211,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         step=('forward + backward + torch.optim.AdamW.step + zero_grad of '
               'mmvmae VideoMAE on synthetic normalized clips; tube mask '
               '0.9, v2 adds RunningCellDecoderMask(0.5)'),
+        measured=('tensor bytes on fake tensors (MemTracker), nothing run'
+                  if args.estimate else 'peak memory of real steps'),
         args=argv_given,
         resolved_args=dict(vars(args), device=str(device)),
         environment=environment,

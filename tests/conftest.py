@@ -1,7 +1,9 @@
 """Shared fixtures: tiny models, a tiny toy video set and config helpers."""
+import datetime
 import importlib
 import os.path as osp
 import sys
+import time
 import uuid
 
 import mmvmae  # noqa: F401  (shims and registries before anything else)
@@ -95,10 +97,31 @@ def refuse_full_patch_embedding(monkeypatch) -> list:
     return embedded
 
 
+RANK_TIMEOUT_S = 300
+
+
+def spawn_ranks(fn, args: tuple, nprocs: int = 2,
+                timeout_s: float = RANK_TIMEOUT_S) -> None:
+    """``mp.spawn`` that fails instead of hanging: if the ranks have not
+    all finished after ``timeout_s`` seconds they are terminated and the
+    test fails, naming the ranks still running."""
+    context = mp.spawn(fn, args=args, nprocs=nprocs, join=False)
+    deadline = time.monotonic() + timeout_s
+    while not context.join(timeout=max(0., deadline - time.monotonic())):
+        if time.monotonic() >= deadline:
+            alive = [rank for rank, process in enumerate(context.processes)
+                     if process.is_alive()]
+            for process in context.processes:
+                process.terminate()
+            pytest.fail(f'ranks {alive} of {nprocs} still running after '
+                        f'{timeout_s:.0f} s: terminated')
+
+
 def _ddp_rank(rank, world, init_file, out_dir, build_model, global_batch):
     """One gloo rank of :func:`check_two_ranks_equal_one_process`."""
     dist.init_process_group('gloo', init_method=f'file://{init_file}',
-                            rank=rank, world_size=world)
+                            rank=rank, world_size=world,
+                            timeout=datetime.timedelta(seconds=120))
     inputs = global_batch()
     rows = slice(rank * len(inputs[0]) // world,
                  (rank + 1) * len(inputs[0]) // world)
@@ -126,9 +149,8 @@ def check_two_ranks_equal_one_process(tmp_path, build_model,
     batch's, and each rank's input gradient is d(sum of the ranks'
     losses)/dx = 2 x the full batch's rows. ``build_model`` and
     ``global_batch`` must be module-level (the ranks are spawned)."""
-    mp.spawn(_ddp_rank, nprocs=2,
-             args=(2, str(tmp_path / 'store'), str(tmp_path), build_model,
-                   global_batch))
+    spawn_ranks(_ddp_rank, (2, str(tmp_path / 'store'), str(tmp_path),
+                            build_model, global_batch))
     inputs = global_batch()
     inputs[0].requires_grad_()
     model = build_model()

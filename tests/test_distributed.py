@@ -10,8 +10,7 @@ import socket
 
 import pytest
 import torch
-import torch.multiprocessing as mp
-from conftest import REPO_ROOT, demo_config
+from conftest import REPO_ROOT, demo_config, spawn_ranks
 from mmengine.config import Config
 
 from mmvmae.utils import cli
@@ -49,6 +48,7 @@ def ddp_rank(rank, world, port, toy_root, out_dir):
         'custom_hooks': [], 'default_hooks.checkpoint.interval': 100})
     cfg.launcher = 'pytorch'
     cfg.env_cfg.dist_cfg.backend = 'gloo'
+    cfg.env_cfg.dist_cfg.timeout = 120
     cfg.model_wrapper_cfg = Config.fromfile(SCHEDULE).model_wrapper_cfg
     runner = cli.build_runner(cfg)
     initial = {
@@ -72,8 +72,7 @@ def ddp_rank(rank, world, port, toy_root, out_dir):
 
 def test_two_process_gloo_ddp_defaults_keep_ranks_identical(
         toy_data, tmp_path):
-    mp.spawn(ddp_rank, args=(2, free_port(), toy_data, str(tmp_path)),
-             nprocs=2)
+    spawn_ranks(ddp_rank, (2, free_port(), toy_data, str(tmp_path)))
     ranks = [
         torch.load(tmp_path / f'rank{rank}.pth', weights_only=True)
         for rank in range(2)

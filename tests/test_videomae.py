@@ -118,6 +118,30 @@ def test_mae_st_target_normalizes_whole_patch_and_subsamples_time(seeded):
     torch.testing.assert_close(target[0, 0], expected)
 
 
+@pytest.mark.parametrize('head_cfg', [
+    dict(), dict(target='mae_st'), dict(target='pixel'),
+    dict(target='mae_st', target_frames=2), dict(patch_size=8)
+])
+@pytest.mark.parametrize('dtype', [torch.float32, torch.bfloat16])
+def test_target_of_some_tokens_equals_the_full_target_gathered(
+        head_cfg, dtype):
+    """``construct_target(x, ids)`` (gathered first, normalized in place)
+    is the full target at ``ids``, and leaves the clip untouched."""
+    head = MODELS.build(dict(type='PixelReconstructionHead', **head_cfg))
+    x = torch.randn(2, 3, 4, 32, 48,
+                    generator=torch.Generator().manual_seed(0)).to(dtype)
+    before = x.clone()
+    full = head.construct_target(x)
+    num_tokens = full.shape[1]
+    ids = torch.stack([torch.randperm(num_tokens)[:5] for _ in range(2)])
+    some = head.construct_target(x, ids)
+    assert some.dtype == torch.float32 and some.shape == (2, 5,
+                                                          full.shape[2])
+    torch.testing.assert_close(
+        some, torch.gather(full, 1, ids[..., None].expand_as(some)))
+    assert torch.equal(x, before)
+
+
 def test_patchify_round_trip():
     head = MODELS.build(dict(type='PixelReconstructionHead', patch_size=8))
     x = torch.randn(2, 3, 4, 16, 24)

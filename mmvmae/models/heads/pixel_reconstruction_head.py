@@ -5,7 +5,7 @@ import torch
 from mmengine.model import BaseModule
 
 from mmvmae.registry import MODELS
-from ..layers import gather_tokens
+from ..layers import gather_tubelets
 
 TARGETS = ('videomae', 'mae_st', 'pixel')
 
@@ -89,7 +89,11 @@ class PixelReconstructionHead(BaseModule):
     def target_clip(self, inputs: torch.Tensor) -> tuple:
         """Un-normalized clip in [0, 1] at the target frames, and its tubelet.
         """
-        clip = inputs.float() * self.std + self.mean
+        clip, tubelet = self.target_frames_of(inputs)
+        return clip.float() * self.std + self.mean, tubelet
+
+    def target_frames_of(self, clip: torch.Tensor) -> tuple:
+        """The clip at the target frames (as it is), and its tubelet."""
         tubelet = self.tubelet_size
         if self.target_frames is not None:
             t = clip.shape[2]
@@ -117,11 +121,26 @@ class PixelReconstructionHead(BaseModule):
             return mean, (var + self.eps)**.5
         return torch.zeros_like(x[..., :1, :]), torch.ones_like(x[..., :1, :])
 
-    def construct_target(self, inputs: torch.Tensor) -> torch.Tensor:
-        """Per-token target (B, N, P) of a normalized clip (B, C, T, H, W)."""
-        x = self.patchify(*self.target_clip(inputs))
+    def construct_target(self,
+                         inputs: torch.Tensor,
+                         ids: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Per-token target of a normalized clip (B, C, T, H, W): (B, N, P),
+        or (B, Q, P) for the tokens ``ids`` (B, Q) only.
+
+        With ``ids`` only those tokens' pixels are gathered, un-normalized
+        and normalized per patch, in place: no full-clip copy is made.
+        """
+        if ids is None:
+            x = self.patchify(*self.target_clip(inputs))
+            mean, scale = self.patch_statistics(x)
+            return ((x - mean) / scale).flatten(2)
+        clip, tubelet = self.target_frames_of(inputs)
+        x = gather_tubelets(clip, ids, tubelet, self.patch_size)
+        # (B, Q, C, t, p, p) -> (B, Q, t p p, C), a fresh float tensor
+        x = x.permute(0, 1, 3, 4, 5, 2).flatten(2, 4).float()
+        x = x.mul_(self.std.flatten()).add_(self.mean.flatten())
         mean, scale = self.patch_statistics(x)
-        return ((x - mean) / scale).flatten(2)
+        return x.sub_(mean).div_(scale).flatten(2)
 
     def reconstruct(self, pred: torch.Tensor, inputs: torch.Tensor,
                     query_ids: torch.Tensor) -> tuple:
@@ -152,12 +171,12 @@ class PixelReconstructionHead(BaseModule):
              query_ids: torch.Tensor,
              weight: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Loss of predictions (B, Q, P) for tokens ``query_ids`` (B, Q)."""
-        target = gather_tokens(self.construct_target(inputs), query_ids)
+        target = self.construct_target(inputs, query_ids)
         return self.loss_module(pred, target, weight)
 
     def token_errors(self, pred: torch.Tensor, inputs: torch.Tensor,
                      query_ids: torch.Tensor) -> torch.Tensor:
         """Per-token error (B, Q) of predictions for ``query_ids``, without
         ``loss_weight`` (e.g. the reward of AdaMAE's sampler)."""
-        target = gather_tokens(self.construct_target(inputs), query_ids)
+        target = self.construct_target(inputs, query_ids)
         return self.loss_module.per_token(pred, target)

@@ -4,13 +4,13 @@ from .block import TransformerBlock
 from .mlp import Mlp
 from .pos_embed import (SeparablePosEmbed, infer_grid, interpolate_grid,
                         sinusoid_table)
-from .token_ops import gather_tokens
+from .token_ops import gather_tokens, gather_tubelets
 from .tubelet_embed import TubeletEmbed
 
 __all__ = [
     'Attention', 'fused_attn_default', 'TransformerBlock', 'Mlp',
     'SeparablePosEmbed', 'infer_grid', 'interpolate_grid', 'sinusoid_table',
-    'gather_tokens', 'TubeletEmbed'
+    'gather_tokens', 'gather_tubelets', 'TubeletEmbed'
 ]
 from .sincos_2d import sincos_table_2d  # noqa: E402
 from .spectrogram_embed import SpectrogramPatchEmbed  # noqa: E402

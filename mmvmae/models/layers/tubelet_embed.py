@@ -3,6 +3,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .token_ops import gather_tubelets
+
 
 class TubeletEmbed(nn.Module):
     """Embed non-overlapping ``tubelet x patch x patch`` cubes with a Conv3d.
@@ -72,15 +74,8 @@ class TubeletEmbed(nn.Module):
         Returns:
             Tensor: Tokens (B, K, embed_dims).
         """
-        t, h, w = self.token_grid(x.shape)
-        b, c = x.shape[:2]
-        cubes = x.reshape(b, c, t, self.tubelet_size, h, self.patch_size, w,
-                          self.patch_size)
-        batch = torch.arange(b, device=ids.device).unsqueeze(1)
-        # Advanced indices split by slices go first: (B, K, C, t, p, p),
-        # the layout of the convolution's weight per output channel.
-        cubes = cubes[batch, :, ids // (h * w), :, ids // w % h, :,
-                      ids % w, :]
+        self.token_grid(x.shape)  # checks the clip's shape
+        cubes = gather_tubelets(x, ids, self.tubelet_size, self.patch_size)
         return F.linear(
             cubes.flatten(2), self.projection.weight.flatten(1),
             self.projection.bias)

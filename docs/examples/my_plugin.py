@@ -32,6 +32,7 @@ class CenterMaskGenerator(BaseMaskGenerator):
 class FrameDifferenceHead(PixelReconstructionHead):
     """Reconstruct temporal differences (motion) instead of pixels."""
 
-    def construct_target(self, inputs: torch.Tensor) -> torch.Tensor:
+    def construct_target(self, inputs: torch.Tensor,
+                         ids=None) -> torch.Tensor:
         diff = inputs.diff(dim=2, prepend=inputs[:, :, :1])
-        return super().construct_target(diff)
+        return super().construct_target(diff, ids)

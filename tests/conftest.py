@@ -1,5 +1,6 @@
 """Shared fixtures: tiny models, a tiny toy video set and config helpers."""
 import datetime
+import faulthandler
 import importlib
 import os.path as osp
 import sys
@@ -119,6 +120,9 @@ def spawn_ranks(fn, args: tuple, nprocs: int = 2,
 
 def _ddp_rank(rank, world, init_file, out_dir, build_model, global_batch):
     """One gloo rank of :func:`check_two_ranks_equal_one_process`."""
+    # a rank stuck for 4 minutes prints its stacks and exits (spawn_ranks
+    # fails the test a minute later, naming it)
+    faulthandler.dump_traceback_later(240, exit=True)
     dist.init_process_group('gloo', init_method=f'file://{init_file}',
                             rank=rank, world_size=world,
                             timeout=datetime.timedelta(seconds=120))
@@ -136,6 +140,8 @@ def _ddp_rank(rank, world, init_file, out_dir, build_model, global_batch):
         dict(loss=mean_loss / world, input_grad=inputs[0].grad,
              grads={n: p.grad for n, p in model.module.named_parameters()}),
         osp.join(out_dir, f'rank{rank}.pth'))
+    # free DDP (its reducer holds the process group) before the group
+    del model, loss
     dist.destroy_process_group()
 
 

@@ -142,6 +142,28 @@ def test_target_of_some_tokens_equals_the_full_target_gathered(
     assert torch.equal(x, before)
 
 
+@pytest.mark.parametrize('criterion', ['l2', 'l1'])
+@pytest.mark.parametrize('dtype', [torch.float32, torch.bfloat16])
+def test_pixel_loss_per_token_in_fp32_under_autocast(criterion, dtype):
+    """Per-token errors are the mean (squared / absolute) difference,
+    computed in fp32 even for bf16 predictions under autocast, with the
+    gradient of the direct formula."""
+    loss = MODELS.build(
+        dict(type='PixelReconstructionLoss', criterion=criterion))
+    gen = torch.Generator().manual_seed(0)
+    pred = torch.randn(2, 5, 48, generator=gen).to(dtype).requires_grad_()
+    target = torch.randn(2, 5, 48, generator=gen)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        errors = loss.per_token(pred, target)
+    errors.sum().backward()
+    diff = pred.detach().float() - target
+    expected = (diff.abs() if criterion == 'l1' else diff**2).mean(-1)
+    grad = (diff.sign() if criterion == 'l1' else 2 * diff) / 48
+    assert errors.dtype == torch.float32
+    torch.testing.assert_close(errors, expected)
+    torch.testing.assert_close(pred.grad.float(), grad.to(dtype).float())
+
+
 def test_patchify_round_trip():
     head = MODELS.build(dict(type='PixelReconstructionHead', patch_size=8))
     x = torch.randn(2, 3, 4, 16, 24)

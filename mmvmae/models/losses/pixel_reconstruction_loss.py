@@ -1,10 +1,19 @@
 """Per-token pixel reconstruction loss with optional token weights."""
+import contextlib
 from typing import Optional
 
 import torch
 from torch import nn
 
 from mmvmae.registry import MODELS
+
+
+def fp32_region(device_type: str):
+    """A context without autocast on ``device_type`` (a no-op for devices
+    autocast does not know, e.g. meta)."""
+    if torch.amp.is_autocast_available(device_type):
+        return torch.autocast(device_type, enabled=False)
+    return contextlib.nullcontext()
 
 
 @MODELS.register_module()
@@ -28,8 +37,16 @@ class PixelReconstructionLoss(nn.Module):
                   target: torch.Tensor) -> torch.Tensor:
         """Unweighted error of each token (B, Q), averaged over its values.
         """
-        diff = pred.float() - target.float()
-        return (diff.abs() if self.criterion == 'l1' else diff**2).mean(-1)
+        with fp32_region(pred.device.type):
+            # bf16 - fp32 promotes to fp32 without a float copy of pred
+            diff = pred - target.float()
+            if self.criterion == 'l1':
+                return diff.abs().mean(-1)
+            # one dot product per token (B*Q tiny matmuls): no (B, Q, P)
+            # tensor of squares, in fp32 under autocast too
+            rows = diff.reshape(-1, 1, diff.shape[-1])
+            squares = torch.bmm(rows, rows.transpose(1, 2))
+            return squares.view(diff.shape[:-1]) / diff.shape[-1]
 
     def forward(self,
                 pred: torch.Tensor,

@@ -241,3 +241,36 @@ def test_estimate_peak_memory_counts_exact_bytes():
     assert parts['optstate'] >= 2 * 256 * 256 * 4
     assert result['peak_bytes'] >= 3 * 256 * 256 * 4 + 2 * 8 * 256 * 4
     assert result['peak_bytes'] == sum(parts.values())
+
+
+def test_benchmark_reencode_smoke(tmp_path):
+    """Three variants made with resize_videos.py's code: the sizes and
+    keyframe intervals asked for, each loaded with the same pipeline."""
+    video = tmp_path / 'synthetic.mp4'
+    write_video(video, frames=40)
+    tool = load_tool('benchmark_reencode')
+    report = tool.main([
+        '--no-fixtures', '--videos', str(video), '--source-short-side', '96',
+        '--source-gop', '40', '--short-side', '64', '--gop', '8',
+        '--iters', '1', '--warmup', '0', '--rounds', '1', '--clip-len', '4',
+        '--frame-interval', '2', '--img-size', '32', '--work-dir',
+        str(tmp_path / 'work'), '--out', str(tmp_path / 'reencode.json')
+    ])
+    results = report['results']
+    assert list(results) == ['source', 'recipe', '320_long_gop']
+    files = {name: r['files'] for name, r in results.items()}
+    assert files['source']['sizes'] == ['128x96']
+    assert files['recipe']['sizes'] == files['320_long_gop']['sizes'] == [
+        '86x64']
+    assert all(f['frames'] == 40 for f in files.values())
+    # a keyframe at least every 8 frames (x264 may add scene cuts)
+    assert files['recipe']['keyframes'] >= 5
+    for result in results.values():
+        assert result['clips'] == 4
+        ms = result['ms_per_clip']
+        assert ms['decode'] > 0 and ms['crop_resize'] > 0
+        assert ms['total'] == pytest.approx(
+            ms['decode'] + ms['crop_resize'] + ms['rest'])
+    assert set(report['ratio_over_source']) == {'recipe', '320_long_gop'}
+    assert json.loads((tmp_path / 'reencode.json').read_text())[
+        'results'].keys() == results.keys()

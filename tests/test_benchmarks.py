@@ -7,6 +7,7 @@ of the JSON; they never assert a timing.
 import importlib.util
 import json
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -274,3 +275,13 @@ def test_benchmark_reencode_smoke(tmp_path):
     assert set(report['ratio_over_source']) == {'recipe', '320_long_gop'}
     assert json.loads((tmp_path / 'reencode.json').read_text())[
         'results'].keys() == results.keys()
+
+
+def test_benchmark_reencode_names_unreadable_video(tmp_path):
+    """A video that cannot be re-encoded stops the run, named by its path."""
+    bad = tmp_path / 'bad.mp4'
+    bad.write_text('not a video')
+    tool = load_tool('benchmark_reencode')
+    with pytest.raises(RuntimeError, match=re.escape(str(bad))):
+        tool.main(['--no-fixtures', '--videos', str(bad), '--work-dir',
+                   str(tmp_path / 'work')])

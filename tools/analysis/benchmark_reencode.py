@@ -73,17 +73,25 @@ def make_variants(videos: Sequence[str], work_dir: str, args) -> dict:
     for name, short_side, gop in steps:
         src = inputs if name == 'source' else folders['source']
         start = time.perf_counter()
+        log_file = osp.join(work_dir, f'{name}_failures.log')
         counts = resize_videos.resize_videos(
             src, folders[name], short_side=short_side, gop=gop,
-            backend=args.backend,
-            log_file=osp.join(work_dir, f'{name}_failures.log'))
+            backend=args.backend, log_file=log_file)
         if counts['failed']:
             raise RuntimeError(
                 f'{counts["failed"]} videos failed to re-encode for '
-                f'{name}: see {work_dir}/{name}_failures.log')
+                f'{name}:\n' + failures(log_file))
         print(f'[{name}] short side {short_side}, GOP {gop}: '
               f'{time.perf_counter() - start:.1f} s', flush=True)
     return folders
+
+
+def failures(log_file: str) -> str:
+    """resize_videos.py's failure log, with the input videos' own paths."""
+    with open(log_file) as f:
+        lines = [line.rstrip('\n').split('\t', 1) for line in f]
+    return '\n'.join(f'{osp.realpath(path)}: {error}'
+                      for path, error in lines)
 
 
 def variant_videos(folder: str) -> List[str]:

@@ -235,6 +235,20 @@ def measure(name: str, ann_file: str, num_videos: int, workers: int,
     return result
 
 
+def add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
+    """Clips per visit, clip shape, tube mask and seed of the timed
+    pipeline (also used by ``benchmark_reencode.py``)."""
+    parser.add_argument('--num-repeats', type=int, default=4,
+                        help='clips per video visit')
+    parser.add_argument('--clip-len', type=int, default=16)
+    parser.add_argument('--frame-interval', type=int, default=4)
+    parser.add_argument('--img-size', type=int, default=224)
+    parser.add_argument('--patch-size', type=int, default=16)
+    parser.add_argument('--tubelet-size', type=int, default=2)
+    parser.add_argument('--mask-ratio', type=float, default=0.9)
+    parser.add_argument('--seed', type=int, default=0)
+
+
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Loader clips/s: VideoClipDataset vs RepeatAugDataset')
@@ -247,8 +261,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         choices=DATASET_NAMES, help='in run order')
     parser.add_argument('--workers', type=int, nargs='+', default=[0],
                         help='DataLoader num_workers values to measure')
-    parser.add_argument('--num-repeats', type=int, default=4,
-                        help='clips per video visit')
     parser.add_argument('--iters', type=int, default=12,
                         help='timed batches per measurement')
     parser.add_argument('--warmup', type=int, default=2,
@@ -257,13 +269,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='measurements per dataset, in ABBA order')
     parser.add_argument('--batch-size', type=int, default=1,
                         help='videos per batch (clips = x num-repeats)')
-    parser.add_argument('--clip-len', type=int, default=16)
-    parser.add_argument('--frame-interval', type=int, default=4)
-    parser.add_argument('--img-size', type=int, default=224)
-    parser.add_argument('--patch-size', type=int, default=16)
-    parser.add_argument('--tubelet-size', type=int, default=2)
-    parser.add_argument('--mask-ratio', type=float, default=0.9)
-    parser.add_argument('--seed', type=int, default=0)
+    add_sampling_arguments(parser)
     parser.add_argument('--opencv-threads', type=int, default=0,
                         help='cv2.setNumThreads (0, as mmengine sets it)')
     parser.add_argument('--out', help='write the results as JSON')

@@ -16,7 +16,7 @@ from mmvmae.utils import cli
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TOOLS = REPO_ROOT / 'tools'
-SHELL_SCRIPTS = sorted(TOOLS.glob('*.sh'))
+SHELL_SCRIPTS = sorted(TOOLS.rglob('*.sh'))
 TINY_CONFIG = """\
 default_scope = 'mmvmae'
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1))
@@ -369,6 +369,16 @@ def test_shell_syntax_and_mode(script):
                             text=True)
     assert result.returncode == 0, result.stderr
     assert os.access(script, os.X_OK), f'{script} is not executable'
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CUDA is present')
+def test_gpu_checks_without_a_gpu_says_so_and_runs_nothing(tmp_path):
+    result = subprocess.run(
+        ['bash', str(TOOLS / 'analysis' / 'gpu_checks.sh'),
+         str(tmp_path / 'out')], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert 'needs a CUDA GPU' in result.stderr
+    assert list((tmp_path / 'out').iterdir()) == []
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from torch.nn.parallel import DistributedDataParallel
 
+from mmvmae.utils.benchmark import load_sibling_tool
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED = osp.join(osp.dirname(REPO_ROOT), 'shared')
 FIXTURES = osp.join(SHARED, 'fixtures', 'mmaction2')
@@ -172,6 +174,13 @@ def check_two_ranks_equal_one_process(tmp_path, build_model,
         torch.testing.assert_close(
             result['input_grad'],
             2 * inputs[0].grad[rank * half:(rank + 1) * half])
+
+
+def load_script(path: str):
+    """Import the script ``REPO_ROOT/path`` (the tools are not a package)
+    as a module, once per process."""
+    name = osp.splitext(osp.basename(path))[0]
+    return load_sibling_tool(osp.join(REPO_ROOT, path), name)
 
 
 def load_toy_generator(name: str = 'generate_toy_dataset'):

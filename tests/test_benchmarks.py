@@ -4,35 +4,23 @@
 They run each tool's ``main`` with the tiniest settings and check the shape
 of the JSON; they never assert a timing.
 """
-import importlib.util
 import json
 import random
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import load_script
 
 import mmvmae  # noqa: F401
 from mmvmae.utils import benchmark
 
-ANALYSIS = Path(__file__).resolve().parents[1] / 'tools' / 'analysis'
-
-
 def load_tool(name: str):
     """Import ``tools/analysis/<name>.py`` as a module."""
-    module_name = f'_test_tools_analysis_{name}'
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name,
-                                                  ANALYSIS / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f'tools/analysis/{name}.py')
 
 
 def write_video(path: Path, frames: int = 40, width: int = 64,

@@ -6,26 +6,18 @@ Each stage consumes the previous stage's real output (checkpoint, feature
 folder); the runs are far too short to learn, so the test checks that the
 stages connect and produce what the next one needs, not a level of mAP
 (the measured toy numbers are in docs/methods/ego_only.md)."""
-import importlib.util
 import json
 import os.path as osp
 
 import numpy as np
 import torch
-from conftest import REPO_ROOT, demo_config
+from conftest import REPO_ROOT, demo_config, load_script
 from mmengine.runner import Runner
 
 PRETRAIN = 'videomae_vit-tiny-p8_1xb8-toy_pretrain'
 SEGMENT = 'ego-only_vit-tiny-p8_1xb8-toy_finetune'
 DETECT = 'actionformer_vit-tiny-p8-features_1xb4-toy_detect'
 TOOL = osp.join(REPO_ROOT, 'tools', 'misc', 'extract_features.py')
-
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location('extract_features', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def point_at(cfg, **dataset_fields):
@@ -61,7 +53,7 @@ def test_pretrain_segment_extract_detect(toy_data, toy_det_data, tmp_path):
 
     # 3. Sliding-window features of the fine-tuned encoder (the CLI).
     feature_dir = str(tmp_path / 'features')
-    load_tool().main([
+    load_script(TOOL).main([
         osp.join(REPO_ROOT, 'configs', 'demo', SEGMENT + '.py'), segmented,
         toy_det_data['tad_json'], '--video-root', toy_det_data['video_dir'],
         '--out-dir', feature_dir, '--clip-len', '8', '--frame-interval', '2',

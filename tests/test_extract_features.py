@@ -1,5 +1,4 @@
 """Sliding-window feature extraction (mmvmae.apis, extract_features tool)."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -11,7 +10,7 @@ import decord
 import numpy as np
 import pytest
 import torch
-from conftest import FIXTURES, REPO_ROOT, load_toy_generator
+from conftest import FIXTURES, REPO_ROOT, load_script, load_toy_generator
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
@@ -388,20 +387,13 @@ def test_real_video(pretrain, tmp_path):
                                rtol=1e-5)
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location('extract_features', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_cli(pretrain, videos, tmp_path, capsys):
     _, checkpoint = pretrain
     out = str(tmp_path / 'features')
     argv = [PRETRAIN, checkpoint, videos, '--out-dir', out, '--clip-len',
             '8', '--frame-interval', '2', '--stride', '4', '--device', 'cpu',
             '--skip-bad', '--no-progress']
-    load_tool().main(argv)
+    load_script(TOOL).main(argv)
     with open(osp.join(out, 'index.json')) as f:
         index = json.load(f)
     assert sorted(index['videos']) == ['a', 'b']

@@ -1,5 +1,4 @@
 """MGM: motion vectors decoded with PyAV move the mask with the content."""
-import importlib.util
 import json
 import math
 import os.path as osp
@@ -11,7 +10,7 @@ from unittest import mock
 import av
 import numpy as np
 import pytest
-from conftest import FIXTURES, REPO_ROOT, demo_config
+from conftest import FIXTURES, REPO_ROOT, demo_config, load_script
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -400,11 +399,7 @@ def test_demo_config_trains_two_iterations(toy_data, tmp_path):
 
 
 def test_loading_benchmark_reports_both_variants(tmp_path):
-    spec = importlib.util.spec_from_file_location(
-        '_mgm_loading_tool',
-        osp.join(REPO_ROOT, 'tools', 'analysis', 'benchmark_mgm_loading.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_script('tools/analysis/benchmark_mgm_loading.py')
     write_video(tmp_path / 'clip.mp4', frames=70, options=X264, width=320,
                 height=240, side=96, step=2, y0=72)
     out = tmp_path / 'report.json'

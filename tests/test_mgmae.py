@@ -1,12 +1,11 @@
 """MGMAE's flow-guided masker: propagation on exact flow, counts, RAFT,
 errors, training with VideoMAE, the demo config and the overhead tool."""
-import importlib.util
 import json
 
 import numpy as np
 import pytest
 import torch
-from conftest import REPO_ROOT, demo_config, tiny_videomae
+from conftest import demo_config, load_script, tiny_videomae
 from mmengine.runner import Runner
 
 from mmvmae.datasets.transforms import TubeMaskGenerator
@@ -302,10 +301,7 @@ def test_demo_config_trains(toy_data, tmp_path):
 
 def test_benchmark_masking_smoke(tmp_path):
     """The overhead tool runs and writes its ratios (no timing asserted)."""
-    path = REPO_ROOT + '/tools/analysis/benchmark_masking.py'
-    spec = importlib.util.spec_from_file_location('_benchmark_masking', path)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_script('tools/analysis/benchmark_masking.py')
     out = tmp_path / 'masking.json'
     report = tool.main([
         '--device', 'cpu', '--depth', '1', '--decoder-depth', '1',

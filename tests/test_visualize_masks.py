@@ -1,22 +1,16 @@
 """tools/analysis/visualize_masks.py: a PNG grid of several strategies."""
-import importlib.util
 
 import av
 import numpy as np
 import pytest
-from conftest import DEMO, REPO_ROOT
+from conftest import DEMO, load_script
 from PIL import Image
 
 from mmvmae.visualization.mask_grid import GAP, LABEL_HEIGHT, mask_grid
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'visualize_masks',
-        f'{REPO_ROOT}/tools/analysis/visualize_masks.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/analysis/visualize_masks.py')
 
 
 @pytest.fixture(scope='module')

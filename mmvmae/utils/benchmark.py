@@ -525,6 +525,47 @@ def add_device_argument(parser: argparse.ArgumentParser) -> None:
                         help="'cpu' or 'cuda' (default: cuda if available)")
 
 
+STEP_OPTION_HELP = dict(
+    batch_size='clips per step',
+    iters='timed steps',
+    warmup='untimed steps first',
+    rounds='build-warm-up-time rounds per model, in ABBA order; step '
+    'times are pooled')
+
+
+def add_step_arguments(parser: argparse.ArgumentParser,
+                       device_defaults: Dict[str, dict]) -> None:
+    """``--batch-size``, ``--iters``, ``--warmup``, ``--rounds`` (those
+    that ``device_defaults`` sets) and ``--threads``, each defaulting per
+    device (filled in by :func:`setup_device`, quoted in the help)."""
+    cpu, cuda = device_defaults['cpu'], device_defaults['cuda']
+    for key, text in STEP_OPTION_HELP.items():
+        if key in cpu:
+            parser.add_argument(
+                '--' + key.replace('_', '-'), type=int,
+                help=f'{text} (CPU {cpu[key]}, CUDA {cuda[key]})')
+    parser.add_argument(
+        '--threads', type=int,
+        help=f"torch.set_num_threads (CPU {cpu['threads']}; 0 keeps "
+        "torch's default)")
+
+
+def add_dtype_argument(parser: argparse.ArgumentParser,
+                       note: str = 'fp32 weights') -> None:
+    """``--dtype fp32|bf16`` (bf16: autocast; ``note`` ends the help)."""
+    parser.add_argument('--dtype', choices=('fp32', 'bf16'), default='fp32',
+                        help=f'bf16: torch.autocast(bfloat16), {note}')
+
+
+def add_optimizer_speed_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--fused-adamw`` and ``--tf32``."""
+    parser.add_argument('--fused-adamw', action='store_true',
+                        help='AdamW(fused=True) instead of foreach')
+    parser.add_argument('--tf32', action='store_true',
+                        help='allow TF32 matmuls on CUDA (an MFU then uses '
+                        'the TF32 peak for fp32)')
+
+
 def add_clip_arguments(parser: argparse.ArgumentParser) -> None:
     """``--frames``, ``--img-size``, ``--patch-size``, ``--tubelet-size``
     with VideoMAE's clip (16 x 224^2, patch 16, tubelet 2) as defaults."""

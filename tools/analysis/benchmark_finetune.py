@@ -40,6 +40,9 @@ from torch import nn
 from mmvmae.models.encoders.video_vit import VideoViT, resolve_arch
 from mmvmae.utils.benchmark import (PeakMemory, abba_rounds,
                                     add_clip_arguments, add_device_argument,
+                                    add_dtype_argument,
+                                    add_optimizer_speed_arguments,
+                                    add_step_arguments,
                                     environment_metadata, finish_report,
                                     load_sibling_tool, release_memory,
                                     setup_device, time_steps)
@@ -217,33 +220,19 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         choices=sorted(ARCHS))
     parser.add_argument('--models', nargs='+', default=list(MODELS),
                         choices=MODELS, help='implementations, in run order')
-    parser.add_argument('--batch-size', type=int,
-                        help='clips per step (CPU 1, CUDA 12)')
-    parser.add_argument('--iters', type=int,
-                        help='timed steps (CPU 2, CUDA 20)')
-    parser.add_argument('--warmup', type=int,
-                        help='untimed steps first (CPU 1, CUDA 5)')
-    parser.add_argument('--rounds', type=int,
-                        help='build-warm-up-time rounds per model in ABBA '
-                        'order (CPU 2, CUDA 1)')
-    parser.add_argument('--dtype', choices=('fp32', 'bf16'), default='fp32',
-                        help='bf16: torch.autocast(bfloat16), fp32 weights')
+    add_step_arguments(parser, DEVICE_DEFAULTS)
+    add_dtype_argument(parser)
     parser.add_argument('--attn', choices=('sdpa', 'eager'), default='sdpa',
                         help="mmvmae's attention (mmaction2's is eager)")
     parser.add_argument('--compile', action='store_true',
                         help='torch.compile both backbones (static shapes)')
     parser.add_argument('--compile-backend', default='inductor',
                         help='torch.compile backend of --compile')
-    parser.add_argument('--fused-adamw', action='store_true',
-                        help='AdamW(fused=True) instead of foreach')
-    parser.add_argument('--tf32', action='store_true',
-                        help='allow TF32 matmuls on CUDA')
+    add_optimizer_speed_arguments(parser)
     add_clip_arguments(parser)
     parser.add_argument('--num-classes', type=int, default=400)
     parser.add_argument('--depth', type=int,
                         help='override the depth (smoke tests)')
-    parser.add_argument('--threads', type=int,
-                        help='torch.set_num_threads (CPU default 1)')
     parser.add_argument('--out', help='write the results as JSON')
     return parser.parse_args(argv)
 

@@ -41,7 +41,8 @@ from typing import List, Optional, Sequence
 import torch
 
 from mmvmae.utils.benchmark import (abba_rounds, add_depth_arguments,
-                                    add_device_argument, environment_metadata,
+                                    add_device_argument, add_dtype_argument,
+                                    add_step_arguments, environment_metadata,
                                     finish_report, load_sibling_tool,
                                     release_memory, setup_device,
                                     summarize_steps, time_steps)
@@ -139,18 +140,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='encoder size (CPU s, CUDA b)')
     parser.add_argument('--frames', type=int, help='(CPU 8, CUDA 16)')
     parser.add_argument('--img-size', type=int, help='(CPU 128, CUDA 224)')
-    parser.add_argument('--batch-size', type=int,
-                        help='clips per step (CPU 1, CUDA 32)')
-    parser.add_argument('--iters', type=int,
-                        help='timed steps (CPU 2, CUDA 10)')
-    parser.add_argument('--warmup', type=int,
-                        help='untimed steps first (CPU 1, CUDA 3)')
-    parser.add_argument('--rounds', type=int,
-                        help='rounds per model in ABBA order (CPU 2, CUDA 1)')
-    parser.add_argument('--threads', type=int,
-                        help='torch.set_num_threads (CPU default 1)')
-    parser.add_argument('--dtype', choices=('fp32', 'bf16'), default='fp32',
-                        help='bf16: torch.autocast(bfloat16), RAFT included')
+    add_step_arguments(parser, DEVICE_DEFAULTS)
+    add_dtype_argument(parser, note='RAFT included')
     parser.add_argument('--patch-size', type=int, default=16)
     parser.add_argument('--tubelet-size', type=int, default=2)
     parser.add_argument('--mask-ratio', type=float, default=0.9)

@@ -47,6 +47,7 @@ from mmengine.registry import init_default_scope
 from mmvmae.registry import MODELS, TRANSFORMS
 from mmvmae.utils.benchmark import (PeakMemory, add_clip_arguments,
                                     add_depth_arguments, add_device_argument,
+                                    add_dtype_argument, add_step_arguments,
                                     environment_metadata,
                                     estimate_peak_memory, finish_report,
                                     load_sibling_tool, release_memory,
@@ -166,16 +167,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     add_device_argument(parser)
     parser.add_argument('--arch', nargs='+', default=['s', 'b'],
                         choices=sorted(get_flops.PRETRAIN_ARCHS))
-    parser.add_argument('--batch-size', type=int,
-                        help='clips per step (CPU 1, CUDA 32)')
-    parser.add_argument('--iters', type=int, help='timed steps (CPU 1, '
-                        'CUDA 3)')
-    parser.add_argument('--warmup', type=int, help='untimed steps first')
-    parser.add_argument('--dtype', choices=('fp32', 'bf16'), default='fp32')
+    add_step_arguments(parser, DEVICE_DEFAULTS)
+    add_dtype_argument(parser)
     add_clip_arguments(parser)
     add_depth_arguments(parser)
-    parser.add_argument('--threads', type=int,
-                        help='torch.set_num_threads (CPU default 1)')
     parser.add_argument(
         '--estimate', action='store_true',
         help='count tensor bytes on fake tensors (PyTorch MemTracker, CPU '

@@ -52,7 +52,9 @@ import torch
 
 from mmvmae.utils.benchmark import (PeakMemory, abba_rounds,
                                     add_clip_arguments, add_depth_arguments,
-                                    add_device_argument, environment_metadata,
+                                    add_device_argument, add_dtype_argument,
+                                    add_optimizer_speed_arguments,
+                                    add_step_arguments, environment_metadata,
                                     finish_report, load_sibling_tool, mfu,
                                     peak_flops, release_memory, setup_device,
                                     summarize_steps, time_steps)
@@ -370,30 +372,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         choices=sorted(get_flops.PRETRAIN_ARCHS))
     parser.add_argument('--models', nargs='+', default=list(MODELS),
                         choices=MODELS, help='implementations, in run order')
-    parser.add_argument('--batch-size', type=int,
-                        help='clips per step (CPU 1, CUDA 32)')
-    parser.add_argument('--iters', type=int,
-                        help='timed steps (CPU 3, CUDA 20)')
-    parser.add_argument('--warmup', type=int,
-                        help='untimed steps first (CPU 1, CUDA 5)')
-    parser.add_argument('--rounds', type=int,
-                        help='build-warm-up-time rounds per model, in ABBA '
-                        'order; step times are pooled (CPU 2, CUDA 1)')
-    parser.add_argument('--dtype', choices=('fp32', 'bf16'), default='fp32',
-                        help='bf16: torch.autocast(bfloat16), fp32 weights')
+    add_step_arguments(parser, DEVICE_DEFAULTS)
+    add_dtype_argument(parser)
     parser.add_argument('--attn', choices=('sdpa', 'eager'), default='sdpa',
                         help='attention path of both implementations')
-    parser.add_argument('--fused-adamw', action='store_true',
-                        help='AdamW(fused=True) instead of foreach')
-    parser.add_argument('--tf32', action='store_true',
-                        help='allow TF32 matmuls on CUDA (MFU then uses the '
-                        'TF32 peak for fp32)')
+    add_optimizer_speed_arguments(parser)
     add_clip_arguments(parser)
     parser.add_argument('--mask-ratio', type=float, default=0.9)
     add_depth_arguments(parser)
-    parser.add_argument('--threads', type=int,
-                        help='torch.set_num_threads (CPU default 1; 0 keeps '
-                        "torch's default)")
     parser.add_argument('--out', help='write the results as JSON')
     return parser.parse_args(argv)
 

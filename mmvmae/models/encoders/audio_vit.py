@@ -4,7 +4,7 @@ from typing import Optional, Sequence, Tuple, Union
 import torch
 
 from mmvmae.registry import MODELS
-from ..layers import SpectrogramPatchEmbed, sincos_table_2d
+from ..layers import VIT_INIT_CFG, SpectrogramPatchEmbed, sincos_table_2d
 from .token_encoder import TokenEncoder
 from .video_vit import resolve_arch
 
@@ -73,21 +73,12 @@ class AudioViT(TokenEncoder):
                  fused_attn: Optional[bool] = None,
                  with_cp: bool = False,
                  frozen: bool = False,
-                 init_cfg: Optional[Union[dict, Sequence[dict]]] = (
-                     dict(type='Xavier', layer='Linear',
-                          distribution='uniform'),
-                     dict(type='Constant', layer='LayerNorm', val=1., bias=0.)
-                 )) -> None:
-        super().__init__(init_cfg=list(init_cfg) if isinstance(
-            init_cfg, tuple) else init_cfg)
+                 init_cfg: Optional[Union[dict, Sequence[dict]]] = VIT_INIT_CFG
+                 ) -> None:
         settings = resolve_arch(arch)
-        if out_type not in OUT_TYPES:
-            raise ValueError(f'out_type must be one of {OUT_TYPES}, '
-                             f'got {out_type!r}')
-        dims = self.embed_dims = settings['embed_dims']
-        self.out_type = out_type
-        self.with_cp = with_cp
-        self.frozen = frozen
+        super().__init__(settings, out_type, OUT_TYPES, with_cp, frozen,
+                         init_cfg)
+        dims = self.embed_dims
         self.patch_embed = SpectrogramPatchEmbed(dims, patch_size, layout,
                                                  in_channels)
         self.grid = self.patch_embed.token_grid(

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from mmvmae.registry import MODELS
-from ..layers import sinusoid_table
+from ..layers import VIT_INIT_CFG, sinusoid_table
 from ..layers.imu_patch_embed import IMUPatchEmbed  # noqa: F401 (registers)
 from ..layers.imu_spectrogram_embed import IMUSpectrogramEmbed  # noqa: F401
 from .token_encoder import TokenEncoder
@@ -77,26 +77,18 @@ class IMUEncoder(TokenEncoder):
                  use_mean_pooling: bool = False,
                  out_type: str = 'avg',
                  fused_attn: Optional[bool] = None,
-                 init_cfg: Optional[Union[dict, Sequence[dict]]] = (
-                     dict(type='Xavier', layer='Linear',
-                          distribution='uniform'),
-                     dict(type='Constant', layer='LayerNorm', val=1., bias=0.)
-                 )) -> None:
-        super().__init__(init_cfg=list(init_cfg) if isinstance(
-            init_cfg, tuple) else init_cfg)
+                 init_cfg: Optional[Union[dict, Sequence[dict]]] = VIT_INIT_CFG
+                 ) -> None:
+        settings = resolve_arch(arch)
+        super().__init__(settings, out_type, OUT_TYPES, init_cfg=init_cfg)
         if device_fusion not in DEVICE_FUSIONS:
             raise ValueError(f'device_fusion must be one of {DEVICE_FUSIONS}'
                              f', got {device_fusion!r}')
-        if out_type not in OUT_TYPES:
-            raise ValueError(f'out_type must be one of {OUT_TYPES}, '
-                             f'got {out_type!r}')
-        settings = resolve_arch(arch)
-        dims = self.embed_dims = settings['embed_dims']
+        dims = self.embed_dims
         self.num_devices = num_devices
         self.in_channels = in_channels
         self.num_samples = num_samples
         self.device_fusion = device_fusion
-        self.out_type = out_type
         self.tokenizer = MODELS.build(
             dict(tokenizer, in_channels=in_channels, embed_dims=dims))
         self.tokens_per_device = self.tokenizer.num_tokens(num_samples)

@@ -1,23 +1,50 @@
 """Base of the ViT encoders: blocks over (visible) embedded tokens."""
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.model import BaseModule
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
-from ..layers import TransformerBlock, gather_tokens
+from ..layers import VIT_INIT_CFG, TransformerBlock, gather_tokens
 
 
 class TokenEncoder(BaseModule):
     """Shared forward of the video, audio and IMU ViTs.
 
     Subclasses build ``blocks`` (ModuleList), ``norm``, ``pos_drop`` and set
-    ``depth``; they may set ``with_cp`` (activation checkpointing while
-    training) and ``frozen`` (kept in eval mode).
+    ``depth`` (:meth:`build_blocks`).
+
+    Args:
+        settings (dict): Arch settings from ``resolve_arch``.
+        out_type (str): Output of ``forward``, one of ``out_types``.
+        out_types (Sequence[str]): The subclass's outputs.
+        with_cp (bool): Activation checkpointing of every block while
+            training. Defaults to False.
+        frozen (bool): Kept in eval mode. Defaults to False.
+        init_cfg (dict | list, optional): mmengine init config.
+
+    Raises:
+        ValueError: If ``out_type`` is not one of ``out_types``.
     """
-    with_cp = False
-    frozen = False
+
+    def __init__(self,
+                 settings: dict,
+                 out_type: str,
+                 out_types: Sequence[str],
+                 with_cp: bool = False,
+                 frozen: bool = False,
+                 init_cfg: Optional[Union[dict, Sequence[dict]]] = VIT_INIT_CFG
+                 ) -> None:
+        super().__init__(init_cfg=list(init_cfg) if isinstance(
+            init_cfg, tuple) else init_cfg)
+        if out_type not in out_types:
+            raise ValueError(f'out_type must be one of {tuple(out_types)}, '
+                             f'got {out_type!r}')
+        self.embed_dims = settings['embed_dims']
+        self.out_type = out_type
+        self.with_cp = with_cp
+        self.frozen = frozen
 
     def build_blocks(self,
                      settings: dict,

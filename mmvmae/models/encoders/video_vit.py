@@ -4,8 +4,9 @@ from typing import Optional, Sequence, Union
 import torch
 
 from mmvmae.registry import MODELS
-from ..layers import (SeparablePosEmbed, TubeletEmbed, gather_tokens,
-                      infer_grid, interpolate_grid, sinusoid_table)
+from ..layers import (VIT_INIT_CFG, SeparablePosEmbed, TubeletEmbed,
+                      gather_tokens, infer_grid, interpolate_grid,
+                      sinusoid_table)
 from .token_encoder import TokenEncoder
 
 # Sizes as named in the papers: (embed_dims, depth, num_heads, mlp_ratio).
@@ -105,21 +106,12 @@ class VideoViT(TokenEncoder):
                  fused_attn: Optional[bool] = None,
                  with_cp: bool = False,
                  frozen: bool = False,
-                 init_cfg: Optional[Union[dict, Sequence[dict]]] = (
-                     dict(type='Xavier', layer='Linear',
-                          distribution='uniform'),
-                     dict(type='Constant', layer='LayerNorm', val=1., bias=0.)
-                 )) -> None:
-        super().__init__(init_cfg=list(init_cfg) if isinstance(
-            init_cfg, tuple) else init_cfg)
+                 init_cfg: Optional[Union[dict, Sequence[dict]]] = VIT_INIT_CFG
+                 ) -> None:
         settings = resolve_arch(arch)
-        if out_type not in OUT_TYPES:
-            raise ValueError(f'out_type must be one of {OUT_TYPES}, '
-                             f'got {out_type!r}')
-        dims = self.embed_dims = settings['embed_dims']
-        self.out_type = out_type
-        self.with_cp = with_cp
-        self.frozen = frozen
+        super().__init__(settings, out_type, OUT_TYPES, with_cp, frozen,
+                         init_cfg)
+        dims = self.embed_dims
         self.patch_embed = TubeletEmbed(in_channels, dims, patch_size,
                                         tubelet_size)
         self.grid = self.patch_embed.token_grid(

@@ -1,6 +1,6 @@
 """Building blocks shared by the encoders and decoders."""
 from .attention import Attention, fused_attn_default
-from .block import TransformerBlock
+from .block import VIT_INIT_CFG, TransformerBlock
 from .mlp import Mlp
 from .pos_embed import (SeparablePosEmbed, infer_grid, interpolate_grid,
                         sinusoid_table)
@@ -8,7 +8,8 @@ from .token_ops import gather_tokens, gather_tubelets
 from .tubelet_embed import TubeletEmbed
 
 __all__ = [
-    'Attention', 'fused_attn_default', 'TransformerBlock', 'Mlp',
+    'Attention', 'fused_attn_default', 'VIT_INIT_CFG', 'TransformerBlock',
+    'Mlp',
     'SeparablePosEmbed', 'infer_grid', 'interpolate_grid', 'sinusoid_table',
     'gather_tokens', 'gather_tubelets', 'TubeletEmbed'
 ]

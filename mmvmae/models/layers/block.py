@@ -6,6 +6,11 @@ from torch import nn
 from .attention import Attention
 from .mlp import Mlp
 
+# Init of the transformer stacks (as the VideoMAE family): Xavier-uniform
+# linear layers, LayerNorms at weight 1 and bias 0.
+VIT_INIT_CFG = (dict(type='Xavier', layer='Linear', distribution='uniform'),
+                dict(type='Constant', layer='LayerNorm', val=1., bias=0.))
+
 
 class TransformerBlock(nn.Module):
     """``x + attn(norm1(x))`` then ``x + mlp(norm2(x))``.

@@ -9,7 +9,7 @@ from torch import nn
 
 from mmvmae.registry import MODELS
 from ..algorithms.token_masks import TokenMasks
-from ..layers import TransformerBlock, interpolate_grid
+from ..layers import VIT_INIT_CFG, TransformerBlock, interpolate_grid
 
 
 def visible_count(num_tokens: int, mask_ratio: float) -> int:
@@ -73,11 +73,8 @@ class AdaptiveTokenSampler(BaseModule):
                  norm_eps: float = 1e-5,
                  loss_weight: float = 1e-4,
                  fused_attn: Optional[bool] = None,
-                 init_cfg: Optional[Union[dict, Sequence[dict]]] = (
-                     dict(type='Xavier', layer='Linear',
-                          distribution='uniform'),
-                     dict(type='Constant', layer='LayerNorm', val=1., bias=0.)
-                 )) -> None:
+                 init_cfg: Optional[Union[dict, Sequence[dict]]] = VIT_INIT_CFG
+                 ) -> None:
         super().__init__(init_cfg=list(init_cfg) if isinstance(
             init_cfg, tuple) else init_cfg)
         self.grid = tuple(grid)

@@ -38,14 +38,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from mmvmae.models.encoders.video_vit import VideoViT, resolve_arch
-from mmvmae.utils.benchmark import (PeakMemory, abba_rounds,
-                                    add_clip_arguments, add_device_argument,
-                                    add_dtype_argument,
+from mmvmae.utils.benchmark import (abba_rounds, add_clip_arguments,
+                                    add_device_argument, add_dtype_argument,
                                     add_optimizer_speed_arguments,
-                                    add_step_arguments,
-                                    environment_metadata, finish_report,
-                                    load_sibling_tool, release_memory,
-                                    setup_device, time_steps)
+                                    add_step_arguments, environment_metadata,
+                                    finish_report, load_sibling_tool,
+                                    setup_device)
 from mmvmae.utils.compiled_forward import CompiledForward
 
 benchmark_pretrain = load_sibling_tool(__file__, 'benchmark_pretrain')
@@ -164,31 +162,19 @@ def parity(spec: dict, batch: tuple, attn: str) -> float:
 
 def run_model(name: str, spec: dict, batch: tuple, args,
               device: torch.device, count_flops: bool) -> dict:
-    """Build one classifier, count its FLOPs (if asked), warm up and time
-    it; the model is freed before returning."""
-    with PeakMemory(device) as memory:
+    """Measure one classifier (``benchmark_pretrain.measure``), compiled
+    after the FLOP count with ``--compile``."""
+
+    def build() -> ClassifierTrainee:
         backbone = build_backbones(spec, args.attn)[name]
-        trainee = ClassifierTrainee(name, backbone, spec, batch, device, args)
-        flops = trainee.count_flops() if count_flops else None
-        if args.compile:
-            trainee.compile(args.compile_backend)
-        losses = []
+        return ClassifierTrainee(name, backbone, spec, batch, device, args)
 
-        def step():
-            losses.append(trainee.step())
+    def compile_trainee(trainee: ClassifierTrainee) -> None:
+        trainee.compile(args.compile_backend)
 
-        times, wall = time_steps(step, args.iters, args.warmup, device)
-    run = dict(
-        times=times,
-        wall=wall,
-        memory=memory.result,
-        flops=flops,
-        what_ran=trainee.what_ran(),
-        params=sum(p.numel() for p in trainee.model.parameters()),
-        last_loss=float(losses[-1]))
-    del trainee, backbone, losses, step
-    release_memory(device)
-    return run
+    return benchmark_pretrain.measure(
+        build, args, device, count_flops,
+        compile_trainee if args.compile else None)
 
 
 def arch_spec(arch: str, args) -> dict:

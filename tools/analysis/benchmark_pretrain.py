@@ -45,7 +45,7 @@ import mmvmae  # noqa: F401 isort:skip
 import abc
 import argparse
 import math
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -239,10 +239,12 @@ def make_batch(spec: dict, batch_size: int, seed: int = 0) -> tuple:
     return clips, samples, masks
 
 
-def run_model(name: str, spec: dict, batch: tuple, args,
-              device: torch.device, count_flops: bool) -> dict:
-    """Build one implementation, count its FLOPs (if asked), warm up and
-    time it; the model is freed before returning.
+def measure(build: Callable[[], Trainee], args, device: torch.device,
+            count_flops: bool,
+            prepare: Optional[Callable[[Trainee], None]] = None) -> dict:
+    """Build a trainee, count its FLOPs (if asked), ``prepare`` it (e.g.
+    compile), warm up and time ``args.iters`` steps; the trainee is freed
+    before returning.
 
     Returns:
         dict: ``times`` and ``wall`` (seconds), ``memory`` (a
@@ -250,16 +252,11 @@ def run_model(name: str, spec: dict, batch: tuple, args,
         steps), ``flops`` (or None), ``what_ran``, ``params`` and
         ``last_loss``.
     """
-    clips, samples, masks = batch
-    torch.manual_seed(0)
     with PeakMemory(device) as memory:
-        if name == 'mmvmae':
-            trainee = MmvmaeTrainee(spec, clips, samples, device, args.dtype,
-                                    args.fused_adamw, args.attn)
-        else:
-            trainee = HFTrainee(spec, clips, masks, device, args.dtype,
-                                args.fused_adamw, args.attn)
+        trainee = build()
         flops = trainee.count_flops() if count_flops else None
+        if prepare is not None:
+            prepare(trainee)
         losses = []
 
         def step():
@@ -277,6 +274,22 @@ def run_model(name: str, spec: dict, batch: tuple, args,
     del trainee, losses, step
     release_memory(device)
     return run
+
+
+def run_model(name: str, spec: dict, batch: tuple, args,
+              device: torch.device, count_flops: bool) -> dict:
+    """:func:`measure` one implementation (seeded build)."""
+    clips, samples, masks = batch
+
+    def build() -> Trainee:
+        torch.manual_seed(0)
+        if name == 'mmvmae':
+            return MmvmaeTrainee(spec, clips, samples, device, args.dtype,
+                                 args.fused_adamw, args.attn)
+        return HFTrainee(spec, clips, masks, device, args.dtype,
+                         args.fused_adamw, args.attn)
+
+    return measure(build, args, device, count_flops)
 
 
 def merge_runs(runs: List[dict], batch_size: int, args,

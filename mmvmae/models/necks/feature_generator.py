@@ -7,7 +7,7 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from mmvmae.registry import MODELS
-from ..layers import TransformerBlock, gather_tokens
+from ..layers import VIT_INIT_CFG, TransformerBlock, gather_tokens
 from .mae_decoder import device_sinusoid_table
 
 
@@ -43,10 +43,7 @@ class FeatureGenerator(BaseModule):
                  norm_eps: float = 1e-6,
                  fused_attn: Optional[bool] = None,
                  with_cp: bool = False,
-                 init_cfg=(dict(type='Xavier', layer='Linear',
-                                distribution='uniform'),
-                           dict(type='Constant', layer='LayerNorm', val=1.,
-                                bias=0.))) -> None:
+                 init_cfg=VIT_INIT_CFG) -> None:
         super().__init__(init_cfg=list(init_cfg) if isinstance(
             init_cfg, tuple) else init_cfg)
         if num_heads is None:

@@ -8,8 +8,8 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from mmvmae.registry import MODELS
-from ..layers import (SeparablePosEmbed, TransformerBlock, gather_tokens,
-                      sinusoid_table)
+from ..layers import (VIT_INIT_CFG, SeparablePosEmbed, TransformerBlock,
+                      gather_tokens, sinusoid_table)
 
 
 @functools.lru_cache(maxsize=16)
@@ -60,10 +60,7 @@ class MAEDecoder(BaseModule):
                  grid: Optional[Tuple[int, int, int]] = None,
                  fused_attn: Optional[bool] = None,
                  with_cp: bool = False,
-                 init_cfg=(dict(type='Xavier', layer='Linear',
-                                distribution='uniform'),
-                           dict(type='Constant', layer='LayerNorm', val=1.,
-                                bias=0.))) -> None:
+                 init_cfg=VIT_INIT_CFG) -> None:
         super().__init__(init_cfg=list(init_cfg) if isinstance(
             init_cfg, tuple) else init_cfg)
         self.embed_dims = embed_dims

@@ -18,6 +18,7 @@ from conftest import load_script
 import mmvmae  # noqa: F401
 from mmvmae.utils import benchmark
 
+
 def load_tool(name: str):
     """Import ``tools/analysis/<name>.py`` as a module."""
     return load_script(f'tools/analysis/{name}.py')

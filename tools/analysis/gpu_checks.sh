@@ -15,7 +15,6 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-benchmarks}
-mkdir -p "$out"
 
 gpu=$(python -c 'import torch
 if torch.cuda.is_available():
@@ -26,6 +25,7 @@ if [ -z "$gpu" ]; then
     exit 2
 fi
 echo "GPU: $(python -c 'import torch; print(torch.cuda.get_device_name())')"
+mkdir -p "$out"
 
 failed=()
 step() {  # step NAME SECONDS COMMAND...
